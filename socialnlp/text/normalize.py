@@ -1,0 +1,58 @@
+"""Text normalisation that keeps meaning for embeddings and keywords.
+
+Social posts carry noise that is not meaning: links, handles, retweet prefixes,
+"soooo" and "!!!!!!". We replace links and handles with placeholders, keep the word
+of a hashtag (``#Stromausfall`` -> ``Stromausfall``; Weibo ``#话题#`` -> ``话题``), squeeze
+character runs to at most three, and keep emoji (they carry sentiment) unless asked.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9.-]+\.(?:com|de|cn|net|org|ly|co)/\S*", re.IGNORECASE)
+MENTION = re.compile(r"(?<![\w@])@[\w\u4e00-\u9fff\-]{1,30}")
+RT_PREFIX = re.compile(r"^\s*(?:RT|rt)\s*@[\w\-]+:?\s*|^\s*(?:转发微博|//@[^:：]+[:：])\s*")
+WEIBO_TOPIC = re.compile(r"#([^#\n]{1,40})#")
+HASHTAG = re.compile(r"(?<!\w)#(\w+)")
+REPEAT_CHAR = re.compile(r"(.)\1{3,}")
+REPEAT_PUNCT = re.compile(r"([!?！？。.,，])\1+")
+WHITESPACE = re.compile(r"\s+")
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
+URL_TOKEN = "URL"
+USER_TOKEN = "@user"
+
+
+def normalize_text(text: str, *, drop_emoji: bool = False, mentions: str = "mask") -> str:
+    """Normalise one post for embedding.
+
+    ``mentions``: ``"mask"`` replaces handles with ``@user`` (a classifier must not learn
+    "mentions the helpdesk = issue"), ``"drop"`` removes them, ``"keep"`` leaves them.
+
+    >>> normalize_text("RT @db_bahn: Zug fällt aus!!!! #Stromausfall https://t.co/x")
+    'Zug fällt aus! Stromausfall URL'
+    """
+    s = unicodedata.normalize("NFKC", text)
+    s = RT_PREFIX.sub("", s)
+    s = URL.sub(URL_TOKEN, s)
+    if mentions != "keep":
+        s = MENTION.sub(USER_TOKEN if mentions == "mask" else "", s)
+    s = WEIBO_TOPIC.sub(r" \1 ", s)
+    s = HASHTAG.sub(r"\1", s)
+    if drop_emoji:
+        s = EMOJI.sub(" ", s)
+    s = REPEAT_PUNCT.sub(r"\1", s)
+    s = REPEAT_CHAR.sub(r"\1\1\1", s)
+    return WHITESPACE.sub(" ", s).strip()
+
+
+def is_retweet(text: str) -> bool:
+    """True for an ``RT @x:`` copy or a Weibo repost of another post."""
+    return bool(RT_PREFIX.match(text))
+
+
+def dedup_key(text: str) -> str:
+    """A key under which copies of one report collide: retweets, case, links, handles, punctuation."""
+    s = normalize_text(text, drop_emoji=True, mentions="drop").lower()
+    s = s.replace(URL_TOKEN.lower(), "")
+    return re.sub(r"[\W_]+", "", s)

@@ -1,0 +1,75 @@
+"""Tokens for keywords, per language: jieba words for Chinese, words for German and English.
+
+Stop words are removed in all three languages; so are the placeholders that
+normalisation leaves (``URL``, ``@user``). Numbers of three or more digits stay:
+"500" and "404" are what an outage is called.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from socialnlp.text.normalize import normalize_text
+
+GERMAN_STOP_WORDS = frozenset("""
+aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes auch auf aus bei
+beim bin bis bist da dabei dadurch dafür dagegen daher damit dann dar darauf darum das dass daß dein deine
+deinem deinen deiner dem den denn der deren des dessen dich die dies diese diesem diesen dieser dieses dir doch
+dort du durch ein eine einem einen einer eines einfach einmal er es etwas euch euer eure für gegen gewesen hab
+habe haben hat hatte hätte hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer im immer in ins ist ja
+jede jedem jeden jeder jetzt kann kein keine keinem keinen keiner können könnte man manche mehr mein meine
+meinem meinen meiner mich mir mit muss musste nach nicht nichts noch nun nur ob oder ohne schon sehr sein seine
+seinem seinen seiner seit sich sie sind so solche soll sollte sondern sonst um und uns unser unsere unter viel
+vom von vor war waren warum was weil welche welchem welchen welcher wenn wer werde werden wie wieder will wir
+wird wo wurde würde zu zum zur zwar über mal heute gerade echt ganz gibt geht gar halt eben wohl mehr ne nen
+""".split())
+CHINESE_STOP_WORDS = frozenset("""
+的 了 和 是 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 她们 它们 这个 那个 这些 那些 自己 什么 怎么 为什么 因为 所以
+但是 可是 然后 如果 虽然 还是 已经 现在 时候 这样 那样 一下 一些 一直 还有 不是 就是 也是 可以 不能 没 很 也 又 在 有
+我 你 他 她 它 吗 呢 吧 啊 哦 呀 嘛 哈 哈哈 哈哈哈 这 那 把 被 给 让 从 到 对 向 于 为 以 将 来 去 说 要 会 能 好 个 上 下 中
+里 啦 么 之 其 些 等 等等 才 再 还 吧 每 各 您 请 谢谢 真的 今天 一样 大家 觉得 知道 回复 转发 微博 网页 链接 全文 展开
+""".split())
+PLACEHOLDERS = frozenset({"url", "user", "rt", "amp", "http", "https"})
+STOP_WORDS = {"en": frozenset(ENGLISH_STOP_WORDS) | PLACEHOLDERS,
+              "de": GERMAN_STOP_WORDS | PLACEHOLDERS,
+              "zh": CHINESE_STOP_WORDS | PLACEHOLDERS}
+WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def tokenize(text: str, lang: str) -> list[str]:
+    """Keyword tokens of one post.
+
+    >>> tokenize("宽带断了一上午，客服电话也打不通", "zh")
+    ['宽带', '断', '一上午', '客服', '电话', '打', '不通']
+    """
+    s = normalize_text(text, drop_emoji=True, mentions="drop").lower()
+    stop = STOP_WORDS.get(lang, STOP_WORDS["en"]) | STOP_WORDS["en"]
+    if lang == "zh" or HAN.search(s):
+        stop = stop | STOP_WORDS["zh"]
+        words = [w.strip() for w in _jieba().lcut(s)]
+    else:
+        words = WORD.findall(s)
+    return [w for w in words if _keep(w) and w not in stop]
+
+
+def _keep(word: str) -> bool:
+    if not word or not WORD.fullmatch(word):
+        return False
+    if word.isdigit():
+        return len(word) >= 3
+    if HAN.search(word):
+        return True
+    return len(word) >= 2

@@ -1,0 +1,23 @@
+from socialnlp.text import dedup_key, detect_languages, is_retweet, normalize_text, tokenize
+
+
+def test_normalize_keeps_hashtag_words_and_masks_links_and_handles():
+    assert normalize_text("RT @db_bahn: Zug fällt aus!!!! #Stromausfall https://t.co/x") == "Zug fällt aus! Stromausfall URL"
+    assert normalize_text("@中国电信客服 #宽带故障# 断网了") == "@user 宽带故障 断网了"
+    assert normalize_text("soooooo slow") == "sooo slow"
+
+
+def test_retweets_and_copies_share_a_dedup_key():
+    assert is_retweet("RT @x: the app is down")
+    assert dedup_key("RT @x: The app is DOWN!! https://t.co/a") == dedup_key("the app is down")
+
+
+def test_language_detection_on_short_posts():
+    assert detect_languages(["宽带断了一上午", "Gibt Ihre Site 500 Fehler aus?", "app keeps crashing since the update",
+                             "Das WLAN im ICE geht nicht", "c'est la vie mon ami, tout va bien"]) == ["zh", "de", "en", "de", "other"]
+
+
+def test_keywords_per_language():
+    assert tokenize("宽带断了一上午，客服电话也打不通", "zh") == ["宽带", "断", "一上午", "客服", "电话", "打", "不通"]
+    assert tokenize("Seit heute morgen kein Internet, Fehler 500!", "de") == ["morgen", "internet", "fehler", "500"]
+    assert "the" not in tokenize("The app is down", "en")
