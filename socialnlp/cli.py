@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from socialnlp.classify.persist import ModelError
 from socialnlp.io import ContractError
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -48,6 +49,85 @@ def _cmd_embed(args) -> int:
     return 0
 
 
+def _read_labelled(paths: list[str]):
+    import pandas as pd
+
+    from socialnlp.io import read_posts
+
+    frames = []
+    for path in paths:
+        result = read_posts(path, return_rejects=True)
+        print(result.summary())
+        frames.append(result.table)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _cmd_train(args) -> int:
+    from socialnlp.classify.training import train_model
+    from socialnlp.evaluate.classification import format_metrics
+
+    posts = _read_labelled(args.data)
+    head = _make_head(args.head, args.C)
+    report = train_model(posts, args.out, embedder=args.embedder, head=head, val_split=args.val_split,
+                         target=args.target, seed=args.seed, sources=[str(p) for p in args.data],
+                         command="socialnlp " + " ".join(sys.argv[1:]))
+    print("class balance (posts per language and label):")
+    print(report.balance.to_string())
+    print(f"held-out split: {report.n_val} posts (trained on {report.n_train})")
+    for name, table in report.metrics.items():
+        print(f"\n{name}:\n" + format_metrics(table))
+    print(f"model written to {report.path}")
+    return 0
+
+
+def _make_head(kind: str, C: float):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    if kind == "logreg":
+        return LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+    if kind == "linear-svm":
+        return LinearSVC(C=C, class_weight="balanced")
+    raise ValueError(f"unknown head {kind!r}: use logreg or linear-svm")
+
+
+def _cmd_score(args) -> int:
+    from socialnlp.classify import load_model
+
+    model = load_model(args.model)
+    if args.engine == "ray":
+        from socialnlp.scale import score_directory
+
+        summary = score_directory(args.input, args.output, model_dir=args.model, address=args.ray_address, num_actors=args.num_actors)
+    else:
+        from socialnlp.classify.scoring import score_path
+
+        summary = score_path(model, args.input, args.output, chunksize=args.chunksize)
+    print(summary.line())
+    return 0 if summary.n_scored or not summary.n_read else 1
+
+
+def _cmd_compare(args) -> int:
+    from socialnlp.classify import load_model
+    from socialnlp.evaluate.classification import metrics_by_language
+
+    posts = _read_labelled([args.data])
+    posts = posts[posts["label"].notna()].reset_index(drop=True)
+    tables = {}
+    for path in (args.model_a, args.model_b):
+        model = load_model(path)
+        scored = model.score_posts(posts)
+        tables[path] = metrics_by_language(posts["label"].astype(int), scored["p_issue"], scored["is_issue"], scored["lang"])
+    a, b = tables[args.model_a], tables[args.model_b]
+    cols = ["precision", "recall", "f1", "macro_f1", "pr_auc"]
+    print(f"A = {args.model_a}\nB = {args.model_b}\non {args.data} ({len(posts)} labelled posts)\n")
+    print(f"{'lang':<6}{'n':>7}  " + "  ".join(f"{c + ' A':>11}{c + ' B':>11}" for c in cols) + "   macro_f1 B-A")
+    for lang in a.index:
+        cells = "  ".join(f"{a.loc[lang, c]:>11.3f}{b.loc[lang, c]:>11.3f}" for c in cols)
+        print(f"{lang:<6}{int(a.loc[lang, 'n']):>7}  {cells}   {b.loc[lang, 'macro_f1'] - a.loc[lang, 'macro_f1']:+.3f}")
+    return 0
+
+
 def _cmd_demo(args) -> int:
     from socialnlp.demo import run_demo
 
@@ -77,6 +157,38 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--cache-dir", default=None, help="embedding cache folder (default: $SOCIALNLP_CACHE_DIR or ~/.cache/socialnlp)")
     e.set_defaults(func=_cmd_embed)
 
+    t = sub.add_parser("train", help="train an issue classifier on labelled exports and write a model folder",
+                       description="Read labelled exports (contract 'label' column), report class balance per language, "
+                                   "train, evaluate on a held-out split and write a model folder with MODEL_CARD.md.")
+    t.add_argument("data", nargs="+", help="labelled posts files (CSV, JSONL or Parquet)")
+    t.add_argument("--out", required=True, help="model folder to write")
+    t.add_argument("--embedder", default="use-multilingual", help="use-multilingual (default), e5-small, or a sentence-transformers folder")
+    t.add_argument("--head", default="logreg", choices=["logreg", "linear-svm"], help="classifier head (default: logreg)")
+    t.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength of the head")
+    t.add_argument("--val-split", type=float, default=0.2, help="share of posts held out for evaluation (default 0.2)")
+    t.add_argument("--target", default="f1", choices=["f1", "macro_f1", "precision"], help="how the threshold is chosen")
+    t.add_argument("--seed", type=int, default=0)
+    t.set_defaults(func=_cmd_train)
+
+    s = sub.add_parser("score", help="score posts as issue/noise: a file into a file, or a folder of parts into a folder",
+                       description="Add lang, p_issue and is_issue to every post, streaming in chunks. Rejected rows go to "
+                                   "<output stem>.rejects.csv. Exit status 0 unless nothing could be read.")
+    s.add_argument("input", help="posts file or folder (CSV, JSONL or Parquet)")
+    s.add_argument("-o", "--output", required=True, help="output file or folder (format by extension)")
+    s.add_argument("--model", default="default", help="model folder (default: the shipped models/default)")
+    s.add_argument("--chunksize", type=int, default=50_000, help="posts per chunk (bounds memory)")
+    s.add_argument("--engine", default="local", choices=["local", "ray"], help="local (default) or ray (Ray Data)")
+    s.add_argument("--ray-address", default=None, help="join an existing Ray cluster (default: start Ray locally)")
+    s.add_argument("--num-actors", type=int, default=None, help="Ray actors, each loading the model once")
+    s.set_defaults(func=_cmd_score)
+
+    c = sub.add_parser("compare", help="compare two model folders per language on labelled data (champion/challenger)",
+                       description="Print precision, recall, F1, macro-F1 and PR-AUC of two models side by side per language.")
+    c.add_argument("model_a", help="model folder A (e.g. the champion, or 'default')")
+    c.add_argument("model_b", help="model folder B (the challenger)")
+    c.add_argument("--data", required=True, help="labelled posts file")
+    c.set_defaults(func=_cmd_compare)
+
     d = sub.add_parser("demo", help="run the pipeline on the bundled demo stream and print a summary",
                        description="Read, embed, classify, cluster and evaluate the bundled demo stream; write plots.")
     d.add_argument("--posts", default=str(DEMO_DIR / "posts.csv"), help="posts file (default: the bundled demo stream)")
@@ -92,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         return int(args.func(args) or 0)
-    except (ContractError, FileNotFoundError, ValueError) as exc:
+    except (ContractError, ModelError, FileNotFoundError, ValueError) as exc:
         print(f"socialnlp {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
