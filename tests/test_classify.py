@@ -26,12 +26,13 @@ def labelled():
 
 @pytest.fixture(scope="module")
 def fitted(labelled, use_embedder):
-    return IssueClassifier(embedder=use_embedder, cache_dir=False, cv=3).fit(labelled)
+    return IssueClassifier(embedder=use_embedder, cache_dir=False, cv=3, min_per_class=10).fit(labelled)
 
 
 def test_fit_follows_estimator_conventions(fitted, labelled):
     assert fitted.get_params()["cv"] == 3
-    assert hasattr(fitted, "head_") and hasattr(fitted, "threshold_") and list(fitted.classes_) == [0, 1]
+    assert set(fitted.heads_) == {"*", "de", "en", "zh"} and list(fitted.classes_) == [0, 1]
+    assert set(fitted.thresholds_) == set(fitted.calibration_) == set(fitted.heads_)
     proba = fitted.predict_proba(labelled)
     assert proba.shape == (len(labelled), 2) and np.allclose(proba.sum(1), 1)
     assert fitted.score(labelled, labelled["label"]) > 0.9
@@ -56,10 +57,23 @@ def test_save_load_gives_identical_probabilities(fitted, labelled, tmp_path):
     assert loaded.thresholds_ == fitted.thresholds_ and loaded.threshold_ == fitted.threshold_
 
 
+def test_mlp_head_saves_and_loads_without_pickle(labelled, use_embedder, tmp_path):
+    from sklearn.neural_network import MLPClassifier
+
+    clf = IssueClassifier(embedder=use_embedder, head=MLPClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=0),
+                          per_language=False, cache_dir=False, cv=3).fit(labelled)
+    loaded = load_model(save_model(clf, tmp_path / "mlp"))
+    assert np.allclose(clf.predict_proba(labelled), loaded.predict_proba(labelled), atol=1e-9)
+
+
+def test_language_without_its_own_head_uses_the_shared_one(fitted):
+    assert list(fitted.head_keys(["de", "other", "fr"])) == ["de", "*", "*"]
+
+
 def test_saved_folder_has_no_pickles_and_a_card(fitted, tmp_path):
     path = save_model(fitted, tmp_path / "m")
     names = {p.name for p in path.rglob("*")}
-    assert {"manifest.json", "MODEL_CARD.md", "coef.npy", "intercept.npy"} <= names
+    assert {"manifest.json", "MODEL_CARD.md", "coef.npy", "intercept.npy", "all", "de", "en", "zh"} <= names
     assert not any(n.endswith((".pkl", ".pickle", ".joblib")) for n in names)
     manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["embedder"]["name"] == "use-multilingual" and "fingerprint" in manifest["training_data"]
@@ -67,7 +81,7 @@ def test_saved_folder_has_no_pickles_and_a_card(fitted, tmp_path):
 
 def test_tampered_truncated_and_wrong_folders_are_refused(fitted, tmp_path):
     path = save_model(fitted, tmp_path / "m")
-    coef = path / "head" / "coef.npy"
+    coef = path / "heads" / "all" / "coef.npy"
     data = bytearray(coef.read_bytes())
     data[-1] ^= 0xFF
     coef.write_bytes(bytes(data))
@@ -88,7 +102,7 @@ def test_tampered_truncated_and_wrong_folders_are_refused(fitted, tmp_path):
 
 def test_pickled_head_in_manifest_is_never_loaded(fitted, tmp_path):
     path = save_model(fitted, tmp_path / "m")
-    np.save(path / "head" / "coef.npy", np.array([object()], dtype=object), allow_pickle=True)
+    np.save(path / "heads" / "all" / "coef.npy", np.array([object()], dtype=object), allow_pickle=True)
     with pytest.raises(ModelError):
         load_model(path)
 

@@ -97,11 +97,14 @@ def model_card(report: TrainReport, sources: list[str], command: str | None) -> 
         "## What it does", "",
         f"Scores posts in German, Chinese and English as issue or noise. {LABEL_DEFINITION}", "",
         "## Model", "",
-        f"- Embedder: `{clf.embedder_name_}` ({clf.embedder_version_}); texts normalised (links, handles masked).",
-        f"- Head: `{type(clf.head_).__name__}`, Platt-calibrated on out-of-fold scores "
-        f"(a={clf.calibration_['a']:.3f}, b={clf.calibration_['b']:.3f}).",
-        f"- Threshold target: `{clf.target}`; global threshold {clf.threshold_:.3f}; per language: "
-        + (", ".join(f"{k} {v:.3f}" for k, v in sorted(clf.thresholds_.items())) or "none"),
+        f"- Embedder: `{clf.embedder_name_}` ({clf.embedder_version_}); texts normalised (links as a placeholder, handles dropped).",
+        f"- Heads: `{type(clf.heads_['*']).__name__}`, one per language with at least {clf.min_per_class} posts of each class "
+        "and one over all languages for the rest; each Platt-calibrated on out-of-fold scores, with its own threshold "
+        f"(target `{clf.target}`):",
+        "",
+        "| head | a | b | threshold |", "|---|---|---|---|",
+        *[f"| {'all languages' if k == '*' else k} | {clf.calibration_[k]['a']:.3f} | {clf.calibration_[k]['b']:.3f} | "
+          f"{clf.thresholds_[k]:.3f} |" for k in clf.heads_],
         "",
         "## Data", "",
         f"Training posts: {report.n_train}; held-out posts: {report.n_val} (stratified by language and label, "
