@@ -26,34 +26,10 @@ from socialnlp.classify.persist import save_model
 from socialnlp.classify.training import TrainReport, class_balance, evaluate_systems, held_out_split, model_card
 from socialnlp.classify.baselines import LexiconRule, TfidfBaseline
 from socialnlp.evaluate.classification import format_metrics, metrics_by_language
-from socialnlp.io.adapters import DEFAULT_PATHS, read_dataset
+from socialnlp.classify.public_data import CITATIONS, TRAINING_SETS, load_training_posts
 
-TRAINING_SETS = ["crisislex", "complaints", "disaster_tweets", "germeval", "stc3", "weibo_complaints", "waimai", "ced"]
-CITATIONS = {
-    "crisislex": "CrisisLexT6 (Olteanu et al., ICWSM 2014)",
-    "complaints": "Complaints on Twitter (Preoţiuc-Pietro et al., ACL 2019)",
-    "disaster_tweets": "Disasters on Social Media (Figure Eight)",
-    "germeval": "GermEval 2017 (Wojatzki et al.)",
-    "stc3": "NTCIR-14 STC-3 DCH-1 (non-commercial research only; annotations CC BY 4.0)",
-    "weibo_complaints": "Weibo complaint intensity (Fang et al., NAACL 2022)",
-    "waimai": "SophonPlus ChineseNlpCorpus waimai_10k",
-    "ced": "CED (Song et al.)",
-}
 MIN_MACRO_F1 = 0.85
 MIN_GAIN_OVER_TFIDF = 0.05
-
-
-def load_training_posts(data_dir: Path | None) -> pd.DataFrame:
-    frames = []
-    for name in TRAINING_SETS:
-        path = None if data_dir is None else data_dir / DEFAULT_PATHS[name]
-        df = read_dataset(name, path)
-        df = df[df["label"].notna()].copy()
-        df["id"] = name + ":" + df["id"].astype(str)  # ids are unique within a set, not across sets
-        df["dataset"] = name
-        frames.append(df[["id", "text", "lang", "label", "dataset"]])
-        print(f"  {name:<18}{len(df):>7} labelled posts ({df['lang'].iloc[0]}, {df['label'].mean():.0%} issue)", flush=True)
-    return pd.concat(frames, ignore_index=True)
 
 
 def make_head(kind: str):
@@ -86,7 +62,7 @@ def main() -> int:
     command = "python models/train_default.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     t0 = time.time()
     print("reading the public data sets:")
-    posts = load_training_posts(args.data)
+    posts = load_training_posts(args.data, verbose=True)
     train_idx, val_idx = held_out_split(posts, 0.2, args.seed)
     train, val = posts.iloc[train_idx].reset_index(drop=True), posts.iloc[val_idx].reset_index(drop=True)
     print(f"train {len(train)} / held out {len(val)} posts", flush=True)
