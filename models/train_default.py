@@ -100,11 +100,12 @@ def main() -> int:
         *target_lines,
     ]
     if short:
-        extra += [f"**Short of target: {', '.join(short)}.** What was tried (held-out macro-F1, same split; "
-                  "`models/train_default.py` and `models/FINETUNE.md`): one shared logistic-regression head; per-language "
-                  "heads (kept: they gain most in German and Chinese); C from 0.3 to 10; an MLP head; language-weighted "
-                  "training. TF-IDF profits from each set's surface style (one source per class in Chinese), which a "
-                  "sentence embedding does not see; German labels come from aspect annotations and stay noisy.", ""]
+        extra += [f"**Short of target: {', '.join(short)}.** What was tried, all on this split: one shared head for all "
+                  "languages and an English-only head (both above), per-language heads (kept: they gain most in German "
+                  "and Chinese), and contrastive fine-tuning of the e5-small body (models/FINETUNE.md). TF-IDF profits "
+                  "from each set's surface style (in Chinese one source per class), which a sentence embedding does "
+                  "not see; German labels come from aspect annotations and stay noisy. `--head mlp` trains an MLP "
+                  "head instead.", ""]
     card = card.replace("## Versions", "\n".join(extra) + "\n## Versions")
     save_model(clf, args.out, metrics={k: v.reset_index().to_dict(orient="records") for k, v in metrics.items()},
                card=card, data=TRAINING_SETS)

@@ -6,6 +6,7 @@ print one line and exit with status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -128,6 +129,54 @@ def _cmd_compare(args) -> int:
     return 0
 
 
+def _detector_params(args) -> dict:
+    return {"window": args.window, "step": args.step, "min_cluster_size": args.min_cluster_size}
+
+
+def _cmd_detect(args) -> int:
+    from socialnlp.pipeline import run_detect
+
+    run = run_detect(args.input, args.output, model=args.model, routes=args.routes, webhook=args.webhook,
+                     changes=args.changes, changes_before=args.changes_before, library=args.library,
+                     library_threshold=args.library_threshold, run_id=args.run_id, pseudonymize=args.pseudonymize,
+                     pseudonym_key_file=args.pseudonym_key_file, max_quote_chars=args.max_quote_chars,
+                     **_detector_params(args))
+    det = run.detector
+    print(run.read_summary)
+    print(f"{len(det.clusters_)} incidents, {len(det.alerts_)} alerts; outputs in {run.outdir}: "
+          + ", ".join(p.name for p in run.files.values()))
+    if run.deliveries is not None and len(run.deliveries):
+        print("alert delivery: " + ", ".join(f"{n} {s}" for s, n in run.deliveries["status"].value_counts().items()))
+    if args.changes:
+        n = int(run.clusters["top_change_id"].notna().sum())
+        print(f"changes: {n} of {len(run.clusters)} incidents have a suspected change; spread in blast_radius.csv")
+    if args.library:
+        for r in run.clusters[run.clusters["similar_past"] != "[]"].itertuples():
+            best = json.loads(r.similar_past)[0]
+            print(f"  incident {r.incident_id} looks like {best['library_id']} ({best['similarity']:.2f}, "
+                  f"first seen {best['first_seen']})" + (f": {best['resolution']}" if best["resolution"] else ""))
+    if args.pseudonymize:
+        print("authors and @mentions pseudonymised in every output (HMAC-SHA256; the key is never written)")
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    from socialnlp.evaluate import run_evaluation
+    from socialnlp.pipeline import run_detect
+
+    def detector_fn(posts):
+        out = Path(args.output) / "detections"
+        run_detect(posts, out, model=args.model, **_detector_params(args))
+        return out
+
+    result = run_evaluation(args.posts, args.incidents, args.detections, args.output, detector_fn=detector_fn)
+    m = result["metrics"]
+    print(f"detection rate {m['detection_rate']}, median lead {m['median_lead_minutes']} min, "
+          f"median delay {m['median_delay_minutes']} min, false alerts/day {m['false_alerts_per_day']}")
+    print(f"report: {result['files']['report']}")
+    return 0
+
+
 def _cmd_demo(args) -> int:
     from socialnlp.demo import run_demo
 
@@ -189,6 +238,37 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--data", required=True, help="labelled posts file")
     c.set_defaults(func=_cmd_compare)
 
+    det = sub.add_parser("detect", help="find incidents in a stream: score, cluster over time, alert, route",
+                         description="Score posts, cluster issue posts in sliding windows into incidents, raise burst "
+                                     "alerts and route them. Writes OUTDIR/posts.parquet, clusters.csv, alerts.csv, "
+                                     "windows.csv and alerts.jsonl (helpdesk payloads with delivery status).")
+    det.add_argument("input", help="posts file with created_at (CSV, JSONL or Parquet)")
+    det.add_argument("-o", "--output", required=True, help="output folder")
+    _add_detector_args(det)
+    det.add_argument("--routes", default=None, help="routes.yaml: teams with descriptions and example posts")
+    det.add_argument("--webhook", default=None, help="POST each alert here (retries; failures stay in alerts.jsonl)")
+    det.add_argument("--changes", default=None, help="changes table (change_id, time, service, kind, description): "
+                                                     "rank the changes before each incident")
+    det.add_argument("--changes-before", default="6h", help="how far before an incident's first post to look (default 6h)")
+    det.add_argument("--library", default=None, help="incident library folder: link incidents to similar past ones, then add this run's")
+    det.add_argument("--library-threshold", type=float, default=0.85, help="cosine from which an incident is like a past one")
+    det.add_argument("--run-id", default=None, help="name of this run in the library")
+    det.add_argument("--pseudonymize", action="store_true", help="keyed pseudonyms for authors and @mentions in every output "
+                                                                 "(key: $SOCIALNLP_PSEUDONYM_KEY or --pseudonym-key-file; else random per run)")
+    det.add_argument("--pseudonym-key-file", default=None, help="file holding the pseudonym key")
+    det.add_argument("--max-quote-chars", type=int, default=280, help="longest quoted post in outputs and payloads (default 280)")
+    det.set_defaults(func=_cmd_detect)
+
+    ev = sub.add_parser("evaluate", help="lead time per incident against onset and declaration, with baselines and plots",
+                        description="Match alerts to incidents and write REPORT/metrics.json, report.md and PNG plots. "
+                                    "Runs detect with the default model when no detections are given.")
+    ev.add_argument("--posts", required=True, help="the stream (posts with created_at; gold incident_id if known)")
+    ev.add_argument("--incidents", required=True, help="incidents table: incident_id, start, declared, title")
+    ev.add_argument("--detections", default=None, help="a `socialnlp detect` output folder (default: run detect)")
+    ev.add_argument("-o", "--output", required=True, help="report folder")
+    _add_detector_args(ev)
+    ev.set_defaults(func=_cmd_evaluate)
+
     d = sub.add_parser("demo", help="run the pipeline on the bundled demo stream and print a summary",
                        description="Read, embed, classify, cluster and evaluate the bundled demo stream; write plots.")
     d.add_argument("--posts", default=str(DEMO_DIR / "posts.csv"), help="posts file (default: the bundled demo stream)")
@@ -197,6 +277,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--embedder", default="use-multilingual", help="embedder name or folder")
     d.set_defaults(func=_cmd_demo)
     return p
+
+
+def _add_detector_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="default", help="classifier folder (default: the shipped models/default)")
+    p.add_argument("--window", default="60min", help="clustering window (default 60min)")
+    p.add_argument("--step", default="10min", help="window step (default 10min)")
+    p.add_argument("--min-cluster-size", type=int, default=10, help="HDBSCAN min_cluster_size (distinct reports)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -195,3 +195,10 @@ def test_retry_pending_delivers_what_failed_before(tmp_path):
 def test_webhook_url_must_be_http():
     with pytest.raises(ValueError, match="http"):
         WebhookSink("file:///etc/passwd")
+
+
+def test_payload_languages_are_counts(tmp_path):
+    from socialnlp.signals.sinks import language_counts
+
+    assert language_counts('{"de": 12, "zh": 7}') == {"de": 12, "zh": 7}
+    assert language_counts(["de", "en"]) == {"de": 1, "en": 1}

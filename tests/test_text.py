@@ -22,3 +22,8 @@ def test_keywords_per_language():
     assert tokenize("宽带断了一上午，客服电话也打不通", "zh") == ["宽带", "断", "一上午", "客服", "电话", "打", "不通"]
     assert tokenize("Seit heute morgen kein Internet, Fehler 500!", "de") == ["morgen", "internet", "fehler", "500"]
     assert "the" not in tokenize("The app is down", "en")
+
+
+def test_mentions_after_chinese_text_are_dropped_but_emails_stay():
+    assert normalize_text("给@维络客服 看看，断网了") == "给 看看,断网了"
+    assert normalize_text("write to help@velonet.example") == "write to help@velonet.example"

@@ -83,12 +83,22 @@ def alert_payload(alert: Mapping[str, Any], max_quote_chars: int = 280, max_samp
         "confidence": None if confidence is None else round(float(confidence), 4),
         "n_posts": _optional_int(alert.get("n_posts")),
         "n_authors": _optional_int(alert.get("n_authors")),
-        "languages": as_str_list(alert.get("languages"), split_words=True),
+        "languages": language_counts(alert.get("languages")),
         "keywords": list(dict.fromkeys(keywords)),
         "sample_post_ids": as_str_list(alert.get("sample_post_ids"))[:max_samples],
         "sample_texts": [truncate(t, max_quote_chars) for t in texts],
         "delivery": {"status": PENDING, "attempts": 0, "last_error": None, "last_attempt_at": None, "delivered_at": None},
     }
+
+
+def language_counts(value) -> dict[str, int]:
+    """Posts per language from a dict or its JSON text (``'{"de": 12, "zh": 7}'``); a list of
+    language names counts one each."""
+    if isinstance(value, str) and value.strip().startswith("{"):
+        value = json.loads(value)
+    if isinstance(value, dict):
+        return {str(k): int(v) for k, v in value.items()}
+    return {lang: 1 for lang in as_str_list(value, split_words=True)}
 
 
 def truncate(text: str, max_chars: int) -> str:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9.-]+\.(?:com|de|cn|net|org|ly|co)/\S*", re.IGNORECASE)
-MENTION = re.compile(r"(?<![\w@])@[\w\u4e00-\u9fff\-]{1,30}")
+MENTION = re.compile(r"(?<![A-Za-z0-9_.@])@[\w\u4e00-\u9fff\-]{1,30}")  # not e-mail; yes after Chinese text
 RT_PREFIX = re.compile(r"^\s*(?:RT|rt)\s*@[\w\-]+:?\s*|^\s*(?:转发微博|//@[^:：]+[:：])\s*")
 WEIBO_TOPIC = re.compile(r"#([^#\n]{1,40})#")
 HASHTAG = re.compile(r"(?<!\w)#(\w+)")

@@ -1,0 +1,762 @@
+"""Incidents from a stream of posts: cluster issue posts in sliding windows, link windows.
+
+The stream is cut into time slots of ``step`` (aligned to the Unix epoch, so every run
+cuts the same way). When a slot is complete (a post at or after its end has been seen)
+it is *closed*, once:
+
+1. its issue posts, in (created_at, id) order, are grouped into distinct reports
+   (copies are amplification, see :mod:`socialnlp.cluster.reports`);
+2. the window of ``window`` ending with the slot is clustered: its reports, plus the
+   outliers of the previous ``outlier_memory`` that still belong to no incident (so a
+   complaint that keeps recurring slowly can still reach ``min_cluster_size``), are
+   reduced (UMAP by default) and clustered (HDBSCAN);
+3. the window's clusters are linked to the incidents seen within ``max_gap`` by
+   centroid similarity (:mod:`socialnlp.cluster.linking`): join, merge, split or new;
+   a report keeps the first incident it is assigned to;
+4. the burst rule (:class:`socialnlp.signals.alerts.BurstRule`) looks at every incident
+   the window touched.
+
+Because every step is a function of the closed slots alone, feeding the posts in
+batches of any size (``partial_fit``) gives the same incidents as one ``fit``, and the
+order of posts within the input does not matter. Posts of a slot that is already
+closed (arriving late) are assigned to the nearest incident without reclustering.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from socialnlp.cluster.linking import plan_links
+from socialnlp.cluster.reports import GrowingArray, ReportStore
+from socialnlp.cluster.stages import cluster_labels, make_clusterer, make_reducer
+from socialnlp.cluster.summary import (KEYWORD_LANGS, keywords_by_language, language_counts, merged_keywords,
+                                       representatives, volume)
+from socialnlp.io.contract import validate_posts
+from socialnlp.text import dedup_key, tokenize
+
+log = logging.getLogger(__name__)
+NONE = -1
+
+CLUSTER_COLUMNS = ["incident_id", "first_seen", "last_seen", "n_posts", "n_reports", "n_authors", "amplification",
+                   "languages", "keywords_en", "keywords_de", "keywords_zh", "representative_posts",
+                   "representative_texts", "volume",
+                   "parent_id", "max_severity", "first_alert_time"]
+ALERT_COLUMNS = ["alert_id", "incident_id", "alert_time", "n_posts", "n_authors", "languages", "keywords",
+                 "sample_post_ids", "sample_texts", "severity", "tipping_post_id", "expected_authors", "detected_at"]
+WINDOW_COLUMNS = ["window_start", "window_end", "n_posts", "n_issue", "n_reports", "n_carried", "n_clusters",
+                  "outlier_share"]
+LINK_COLUMNS = ["window_start", "window_end", "cluster", "incident_id", "action", "similarity", "n_reports",
+                "n_assigned"]
+HISTORY_COLUMNS = ["time", "event", "incident_id", "other_id", "similarity"]
+
+
+class IncidentDetector(BaseEstimator):
+    """Find incidents in a stream of posts (scikit-learn style: parameters in ``__init__``,
+    work in ``fit``/``partial_fit``, results in attributes ending in ``_``).
+
+    Parameters
+    ----------
+    embedder : name (``"use-multilingual"``) or object with ``encode``; embeddings are cached on disk.
+    classifier : object with ``score_posts(df)`` adding ``is_issue`` (e.g. ``IssueClassifier``), or
+        None when the posts already carry an ``is_issue`` column.
+    reducer : ``"umap"`` (default), ``"pca"``, ``"none"`` or an object with ``fit_transform``.
+    clusterer : ``"hdbscan"`` (default), ``"fast_hdbscan"`` or an object with ``fit`` and ``labels_``.
+    window, step : window length and slide (pandas offsets; ``window`` a multiple of ``step``).
+    min_cluster_size, min_samples : HDBSCAN's; applied to any clusterer that has them.
+    link_threshold : centroid cosine similarity from which a cluster of fresh posts continues an
+        incident (clusters that share posts with an incident continue it, see
+        :mod:`socialnlp.cluster.linking`).
+    split_threshold : a second cluster continuing an incident splits off as a new incident when
+        its centroid is less similar than this to the first one's.
+    merge_share, merge_within : a cluster with at least ``merge_share`` of its posts from each of two
+        incidents born within ``merge_within`` of each other merges them (None: at any age; a share
+        above 0.5 never merges). Onset fragments (one outage, a German and a Chinese cluster) merge;
+        established incidents that one window's clustering mixed do not.
+    max_gap : an incident not seen for this long is closed; a similar cluster later is a new incident.
+    outlier_memory : how long an outlier report stays in the pool of later windows.
+    dup_threshold : cosine similarity from which a post is a copy of a recent report.
+    dedup_horizon : how long an exact copy (same ``dedup_key``) still counts as amplification.
+    max_fit : windows with more reports are clustered on an evenly spread sample of this many and
+        the rest are assigned to the nearest cluster (keeps a 20k-post window to a few seconds).
+    min_coherence, min_member_similarity : a cluster is one topic: a post whose mean cosine to the
+        other members is below ``min_member_similarity`` stays an outlier, and a cluster whose mean
+        pairwise cosine is below ``min_coherence`` is dissolved. HDBSCAN (allowed a single cluster)
+        glues a quiet window of unrelated chatter into one blob (pairwise 0.12 with USE; the demo's
+        scattered complaints 0.19); window clusters of one real event sit at 0.21-0.54
+        (docs/clustering.md).
+    rule : the alert rule (default ``BurstRule(window=window, step=step)``); None-like ``False``
+        turns alerts off.
+    cache_dir : embedding cache folder (``False``: no disk cache).
+    random_state : seed of the reducer (UMAP); with it, results are reproducible.
+
+    >>> det = IncidentDetector(classifier=None).fit(posts)          # doctest: +SKIP
+    >>> det.clusters_[["incident_id", "first_seen", "n_authors", "keywords_de"]]   # doctest: +SKIP
+    """
+
+    def __init__(self, embedder="use-multilingual", classifier=None, reducer="umap", clusterer="hdbscan",
+                 window: str = "60min", step: str = "10min", min_cluster_size: int = 10,
+                 min_samples: int | None = 5, link_threshold: float = 0.7, split_threshold: float = 0.5,
+                 merge_share: float = 0.25, merge_within: str | None = "60min",
+                 max_gap: str = "3h",
+                 outlier_memory: str = "2h", dup_threshold: float = 0.95, dedup_horizon: str = "24h",
+                 max_fit: int = 5000, min_coherence: float = 0.2, min_member_similarity: float = 0.1,
+                 rule=None, cache_dir=None,
+                 random_state: int | None = 0):
+        self.embedder = embedder
+        self.classifier = classifier
+        self.reducer = reducer
+        self.clusterer = clusterer
+        self.window = window
+        self.step = step
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
+        self.link_threshold = link_threshold
+        self.split_threshold = split_threshold
+        self.merge_share = merge_share
+        self.merge_within = merge_within
+        self.max_gap = max_gap
+        self.outlier_memory = outlier_memory
+        self.dup_threshold = dup_threshold
+        self.dedup_horizon = dedup_horizon
+        self.max_fit = max_fit
+        self.min_coherence = min_coherence
+        self.min_member_similarity = min_member_similarity
+        self.rule = rule
+        self.cache_dir = cache_dir
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ public verbs
+    def fit(self, posts, embeddings: np.ndarray | None = None) -> "IncidentDetector":
+        """Detect incidents in a complete stream (all windows are closed at the end)."""
+        self._reset()
+        self.partial_fit(posts, embeddings)
+        return self.flush()
+
+    def partial_fit(self, posts, embeddings: np.ndarray | None = None) -> "IncidentDetector":
+        """Add a batch of posts; every time slot that is now complete is closed.
+
+        Posts in slots still open wait for their slot (at most ``step`` of stream time).
+        ``embeddings`` (optional) are the posts' rows, precomputed.
+        """
+        if not hasattr(self, "reports_"):
+            self._reset()
+        batch, vectors = self._ingest(posts, embeddings)
+        if len(batch):
+            self._close_complete_slots()
+        return self
+
+    update = partial_fit
+
+    def flush(self) -> "IncidentDetector":
+        """Close every slot that holds posts (end of stream); later posts count as late."""
+        if not hasattr(self, "reports_"):
+            self._reset()
+        while self._pending_rows:
+            self._close_slot(self._next_slot())
+        return self
+
+    def predict(self, posts, embeddings: np.ndarray | None = None) -> pd.Series:
+        """The incident each post would join now (-1: none), without changing the detector.
+
+        Copies of known reports get their report's incident; other issue posts the most
+        similar incident seen within ``max_gap`` of the post, if at least ``link_threshold``.
+        """
+        self._check_fitted()
+        table, vectors = self._prepare(posts, embeddings)
+        out = np.full(len(table), NONE, dtype=np.int64)
+        if self.reports_ is None:
+            return pd.Series(out, index=pd.Index(table["id"], name="id"), name="incident_id")
+        times = table["created_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        for i in np.flatnonzero(table["is_issue"].to_numpy() == 1):
+            key = dedup_key(str(table["text"].iat[i]))
+            if key and key in self.reports_.key_index:
+                out[i] = int(self.reports_.incident.values[self.reports_.key_index[key]])
+                continue
+            out[i] = self._nearest_incident(vectors[i], int(times[i]))
+        return pd.Series(out, index=pd.Index(table["id"], name="id"), name="incident_id")
+
+    # ------------------------------------------------------------------ outputs
+    @property
+    def posts_(self) -> pd.DataFrame:
+        """Every post seen, sorted by (created_at, id), with ``is_issue``, ``report_id``,
+        ``is_copy``, ``late`` and ``incident_id`` (-1: none)."""
+        return self._output("posts", self._build_posts)
+
+    @property
+    def clusters_(self) -> pd.DataFrame:
+        """One row per incident (see ``CLUSTER_COLUMNS``)."""
+        return self._output("clusters", self._build_clusters)
+
+    @property
+    def alerts_(self) -> pd.DataFrame:
+        self._check_fitted()
+        return _frame(self._alerts, ALERT_COLUMNS)
+
+    @property
+    def windows_(self) -> pd.DataFrame:
+        """One row per clustered window: posts, issue posts, reports, carried outliers,
+        clusters and the share of the window's reports left as outliers."""
+        self._check_fitted()
+        return _frame(self._windows, WINDOW_COLUMNS)
+
+    @property
+    def links_(self) -> pd.DataFrame:
+        """Which cluster of which window joined which incident, and why."""
+        self._check_fitted()
+        return _frame(self._links, LINK_COLUMNS)
+
+    @property
+    def history_(self) -> pd.DataFrame:
+        """Incident events: ``new``, ``split`` (other_id = parent), ``merge`` (other_id = survivor)."""
+        self._check_fitted()
+        return _frame(self._history, HISTORY_COLUMNS)
+
+    # ------------------------------------------------------------------ set-up
+    def _reset(self) -> None:
+        self._check_params()
+        self.window_ns_ = int(pd.Timedelta(self.window).value)
+        self.step_ns_ = int(pd.Timedelta(self.step).value)
+        self.reports_: ReportStore | None = None   # created with the first vectors (their width)
+        self.incidents_: dict[int, dict] = {}
+        self.next_incident_id_ = 0
+        self.watermark_: int | None = None
+        self.closed_until_: int | None = None
+        self.rule_ = self._make_rule()
+        self._frames: list[pd.DataFrame] = []
+        self._row_time = GrowingArray(np.int64)
+        self._row_report = GrowingArray(np.int64)
+        self._row_copy = GrowingArray(bool)
+        self._row_late = GrowingArray(bool)
+        self._row_issue = GrowingArray(np.int8)
+        self._row_id: list[str] = []
+        self._seen_ids: set[str] = set()
+        self._pending_rows: dict[int, np.ndarray] = {}   # issue rows of open slots -> vector
+        self._tokens: list[list[str] | None] = []
+        self._alerts: list[dict] = []
+        self._windows: list[dict] = []
+        self._links: list[dict] = []
+        self._history: list[dict] = []
+        self._cache: dict[str, tuple[int, pd.DataFrame]] = {}
+        self._version = 0
+        self._text_by_id: pd.Series | None = None
+
+    def _check_params(self) -> None:
+        window, step = pd.Timedelta(self.window), pd.Timedelta(self.step)
+        if step <= pd.Timedelta(0) or window < step or window.value % step.value:
+            raise ValueError(f"window ({self.window}) must be a positive multiple of step ({self.step})")
+        if not 0 < self.link_threshold <= 1:
+            raise ValueError(f"link_threshold must be a cosine similarity in (0, 1]; got {self.link_threshold}")
+        if self.min_cluster_size is not None and self.min_cluster_size < 2:
+            raise ValueError(f"min_cluster_size must be at least 2; got {self.min_cluster_size}")
+
+    def _make_rule(self):
+        if self.rule is False:
+            return None
+        if self.rule is None:
+            from socialnlp.signals.alerts import BurstRule
+
+            rule = BurstRule(window=self.window, step=self.step)
+        else:
+            import copy
+
+            if not hasattr(self.rule, "evaluate"):
+                raise TypeError(f"an alert rule needs evaluate(incident_id, events, now); got {type(self.rule).__name__}")
+            rule = copy.deepcopy(self.rule)   # the detector owns its rule's state
+        if hasattr(rule, "reset"):
+            rule.reset()
+        return rule
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "reports_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("this IncidentDetector has seen no posts yet; call fit or partial_fit first")
+
+    def _get_embedder(self):
+        """The embedder, wrapped in the disk cache; kept across fits (loading a model takes seconds)."""
+        held = getattr(self, "_embedder_held", None)
+        if held is None or held[0] is not self.embedder or held[1] != self.cache_dir:
+            from socialnlp.embed import CachedEmbedder
+
+            emb = self.embedder
+            if isinstance(emb, str) or (not isinstance(emb, CachedEmbedder) and hasattr(emb, "name") and hasattr(emb, "dim")):
+                emb = CachedEmbedder(emb, cache_dir=self.cache_dir)
+            self._embedder_held = (self.embedder, self.cache_dir, emb)
+        return self._embedder_held[2]
+
+    # ------------------------------------------------------------------ ingestion
+    def _prepare(self, posts, embeddings) -> tuple[pd.DataFrame, np.ndarray]:
+        """Validated, scored posts and the embeddings of their issue posts (zeros elsewhere)."""
+        frame = posts if isinstance(posts, pd.DataFrame) else pd.DataFrame(posts)
+        if embeddings is not None and len(embeddings) != len(frame):
+            raise ValueError(f"embeddings has {len(embeddings)} rows for {len(frame)} posts")
+        table = validate_posts(frame, source="posts", require_time=True, strict=True).table
+        if "author" not in table.columns:
+            warnings.warn("posts have no 'author' column: every post counts as its own author", stacklevel=3)
+            table["author"] = table["id"]
+        table["author"] = table["author"].fillna(table["id"]).astype(str)
+        if embeddings is None and self.classifier is not None:
+            vectors = self._get_embedder().encode(table["text"].astype(str).tolist())
+            table = self._score(table, vectors)
+        else:
+            if self.classifier is not None:
+                table = self._score(table, np.asarray(embeddings, dtype=np.float32))
+            table = _with_is_issue(table)
+            issue = np.flatnonzero(table["is_issue"].to_numpy() == 1)
+            if embeddings is not None:
+                vectors = np.asarray(embeddings, dtype=np.float32)
+            else:
+                vectors = None
+                if len(issue):
+                    got = self._get_embedder().encode(table["text"].iloc[issue].astype(str).tolist())
+                    vectors = np.zeros((len(table), got.shape[1]), dtype=np.float32)
+                    vectors[issue] = got
+        if vectors is None:
+            vectors = np.zeros((len(table), 0), dtype=np.float32)
+        return table, _unit(vectors)
+
+    def _score(self, table: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
+        score = self.classifier.score_posts
+        same_space = getattr(self.classifier, "embedder_name_", None) == getattr(self._get_embedder(), "name", None)
+        if same_space and "embeddings" in inspect.signature(score).parameters:
+            scored = score(table, embeddings=vectors)
+        else:
+            scored = score(table)
+        return _with_is_issue(scored.reset_index(drop=True))
+
+    def _ingest(self, posts, embeddings) -> tuple[pd.DataFrame, np.ndarray]:
+        table, vectors = self._prepare(posts, embeddings)
+        fresh = ~table["id"].isin(self._seen_ids).to_numpy() & ~table["id"].duplicated().to_numpy()
+        if not fresh.all():
+            warnings.warn(f"{int((~fresh).sum())} posts ignored: their id was seen before", stacklevel=3)
+            table, vectors = table.loc[fresh].reset_index(drop=True), vectors[fresh]
+        if not len(table):
+            return table, vectors
+        if self.reports_ is None and vectors.shape[1]:
+            # near copies are looked for among the reports of the last two steps (a window of
+            # 20k reports would cost a 20k x 20k product per slot); exact copies for dedup_horizon
+            self.reports_ = ReportStore(vectors.shape[1], self.dup_threshold, 2 * self.step_ns_,
+                                        int(pd.Timedelta(self.dedup_horizon).value))
+        first_row = len(self._row_time)
+        times = table["created_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        issue = table["is_issue"].to_numpy() == 1
+        self._frames.append(table)
+        self._row_time.append(times)
+        self._row_report.append(np.full(len(table), NONE))
+        self._row_copy.append(np.zeros(len(table), dtype=bool))
+        self._row_issue.append(issue.astype(np.int8))
+        self._row_id.extend(table["id"].tolist())
+        self._seen_ids.update(table["id"].tolist())
+        late = np.zeros(len(table), dtype=bool)
+        if self.closed_until_ is not None:
+            late = issue & (times < self.closed_until_)
+        self._row_late.append(late)
+        for i in np.flatnonzero(issue & ~late):
+            self._pending_rows[first_row + int(i)] = vectors[i]
+        if late.any():
+            self._add_late(first_row + np.flatnonzero(late), vectors[late])
+        self.watermark_ = int(max(times.max(), self.watermark_ if self.watermark_ is not None else times.max()))
+        self._version += 1
+        return table, vectors
+
+    def _add_late(self, rows: np.ndarray, vectors: np.ndarray) -> None:
+        """Posts of already closed slots: grouped into reports, then joined to the nearest incident."""
+        warnings.warn(f"{len(rows)} issue posts arrived after their time slot was closed; they are assigned "
+                      "to the nearest incident without reclustering (feed the stream in time order to avoid this)",
+                      stacklevel=4)
+        order = self._sorted_rows(rows)
+        reports, _ = self._add_reports(rows[order], vectors[order])
+        for r in np.unique(reports):
+            if self.reports_.incident.values[r] == NONE:
+                self.reports_.incident.values[r] = self._nearest_incident(self.reports_.vectors.values[r],
+                                                                          int(self.reports_.time.values[r]))
+
+    def _sorted_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Positions of ``rows`` in (created_at, id) order."""
+        times = self._row_time.values[rows]
+        ids = np.array([self._row_id[r] for r in rows], dtype=object)
+        return np.lexsort((ids, times))
+
+    def _add_reports(self, rows: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        table = self._table()
+        texts = table["text"].to_numpy()[rows]
+        reports, copies = self.reports_.add(
+            rows, self._row_time.values[rows], [self._row_id[r] for r in rows], [dedup_key(str(t)) for t in texts],
+            vectors, table["author"].to_numpy()[rows].tolist(), table["lang"].to_numpy()[rows].tolist())
+        self._row_report.values[rows] = reports
+        self._row_copy.values[rows] = copies
+        self._tokens.extend([None] * (len(self.reports_) - len(self._tokens)))
+        return reports, copies
+
+    def _table(self) -> pd.DataFrame:
+        if len(self._frames) > 1:
+            self._frames = [pd.concat(self._frames, ignore_index=True)]
+        return self._frames[0] if self._frames else pd.DataFrame()
+
+    # ------------------------------------------------------------------ slots and windows
+    def _next_slot(self) -> int:
+        first = min(int(self._row_time.values[r]) for r in self._pending_rows)
+        slot = first - first % self.step_ns_
+        return max(slot, self.closed_until_) if self.closed_until_ is not None else slot
+
+    def _close_complete_slots(self) -> None:
+        while self._pending_rows:
+            slot = self._next_slot()
+            if self.watermark_ < slot + self.step_ns_:
+                break
+            self._close_slot(slot)
+
+    def _close_slot(self, slot: int) -> None:
+        end = slot + self.step_ns_
+        rows = np.array([r for r in self._pending_rows if self._row_time.values[r] < end], dtype=np.int64)
+        vectors = np.stack([self._pending_rows.pop(int(r)) for r in rows]) if len(rows) else None
+        self.closed_until_ = end
+        if len(rows):
+            order = self._sorted_rows(rows)
+            self._add_reports(rows[order], vectors[order])
+            self._cluster_window(end - self.window_ns_, end)
+        self._version += 1
+
+    def _pool(self, start: int, end: int) -> tuple[np.ndarray, int]:
+        """Reports of the window plus still unassigned outliers of the last ``outlier_memory``,
+        in (time, post id) order; also how many of them are carried."""
+        store = self.reports_
+        in_window = store.between(start, end)
+        memory = int(pd.Timedelta(self.outlier_memory).value)
+        carried = store.between(start - memory, start)
+        carried = carried[store.incident.values[carried] == NONE]
+        pool = np.concatenate([carried, in_window])
+        ids = np.array([store.post_id[i] for i in pool], dtype=object)
+        return pool[np.lexsort((ids, store.time.values[pool]))], len(carried)
+
+    def _cluster_window(self, start: int, end: int) -> None:
+        store = self.reports_
+        pool, n_carried = self._pool(start, end)
+        V = store.vectors.values[pool]
+        labels = _coherent(self._labels(V), V, self.min_coherence, self.min_member_similarity,
+                           self.min_cluster_size or 10)
+        clusters = [c for c in np.unique(labels) if c >= 0]
+        members = [pool[labels == c] for c in clusters]
+        touched = self._link(clusters, members, start, end)
+        in_window = store.time.values[pool] >= start
+        self._windows.append({
+            "window_start": _ts(start), "window_end": _ts(end),
+            "n_posts": int(((self._row_time.values >= start) & (self._row_time.values < end)).sum()),
+            "n_issue": int(((self._row_time.values >= start) & (self._row_time.values < end)
+                            & (self._row_issue.values == 1)).sum()),
+            "n_reports": int(in_window.sum()), "n_carried": int(n_carried), "n_clusters": len(clusters),
+            "outlier_share": float((labels[in_window] < 0).mean()) if in_window.any() else float("nan")})
+        if self.rule_ is not None:
+            for incident in sorted(touched):
+                self._evaluate_alerts(incident, end, pool)
+
+    def _labels(self, V: np.ndarray) -> np.ndarray:
+        """Cluster labels of one window's report vectors (-1: outlier)."""
+        n = len(V)
+        size = self.min_cluster_size or 10
+        if n < size:
+            return np.full(n, NONE, dtype=np.int64)
+        if self.max_fit and n > self.max_fit:
+            fit = np.unique(np.linspace(0, n - 1, self.max_fit).round().astype(np.int64))
+            size = max(min(5, size), int(round(size * len(fit) / n)))
+        else:
+            fit = np.arange(n)
+        Z = make_reducer(self.reducer, self.random_state).fit_transform(V[fit])
+        fitted = cluster_labels(make_clusterer(self.clusterer, size, self.min_samples), Z, single_fallback=True)
+        if len(fit) == n:
+            return fitted
+        return _assign_rest(V, fit, fitted)
+
+    def _link(self, clusters: list, members: list[np.ndarray], start: int, end: int) -> set[int]:
+        store = self.reports_
+        if not clusters:
+            return set()
+        V = store.vectors.values
+        centroids = np.stack([_unit(V[m].mean(axis=0, keepdims=True))[0] for m in members])
+        order = [(int(store.time.values[m].min()), min(store.post_id[i] for i in m)) for m in members]
+        max_gap = int(pd.Timedelta(self.max_gap).value)
+        active = sorted(i for i, inc in self.incidents_.items()
+                        if inc["merged_into"] == NONE and inc["last_window"] >= end - max_gap)
+        inc_centroids = (np.stack([self.incidents_[i]["centroid"] for i in active]) if active
+                         else np.zeros((0, V.shape[1]), dtype=np.float32))
+        plan = plan_links(centroids, order, active, inc_centroids,
+                          [self.incidents_[i]["first_window"] for i in active], self.link_threshold,
+                          overlap=_overlap(members, store.incident.values, active),
+                          split_threshold=self.split_threshold, min_overlap=self.merge_share,
+                          merge_within=(float("inf") if self.merge_within is None
+                                        else int(pd.Timedelta(self.merge_within).value)))
+        for absorbed, survivor, sim in plan.merges:
+            self._merge(absorbed, survivor, sim, end)
+        new_ids = []
+        for parent in plan.new_parents:
+            new_ids.append(self._new_incident(parent, end))
+        touched: dict[int, list[int]] = {}
+        for c, (label, m) in enumerate(zip(clusters, members)):
+            target = plan.target[c] if plan.target[c] >= 0 else new_ids[-plan.target[c] - 1]
+            if plan.action[c] == "split":   # the split-off part takes its posts of this window along
+                parent = plan.new_parents[-plan.target[c] - 1]
+                moved = m[store.incident.values[m] == parent]
+                store.incident.values[moved] = target
+            free = m[store.incident.values[m] == NONE]
+            store.incident.values[free] = target
+            touched.setdefault(target, []).append(c)
+            self._links.append({"window_start": _ts(start), "window_end": _ts(end), "cluster": int(label),
+                                "incident_id": int(target), "action": plan.action[c],
+                                "similarity": round(float(plan.similarity[c]), 4), "n_reports": int(len(m)),
+                                "n_assigned": int(len(free))})
+        window_reports = np.concatenate(members)
+        for incident, cs in touched.items():
+            # the centroid follows the incident's posts in this window (topics drift)
+            mine = window_reports[store.incident.values[window_reports] == incident]
+            rows = V[mine] if len(mine) else centroids[cs]
+            self.incidents_[incident]["centroid"] = _unit(rows.mean(axis=0, keepdims=True))[0]
+            self.incidents_[incident]["last_window"] = end
+        return set(touched)
+
+    def _new_incident(self, parent: int, end: int) -> int:
+        incident = self.next_incident_id_
+        self.next_incident_id_ += 1
+        self.incidents_[incident] = {"centroid": None, "first_window": end, "last_window": end,
+                                     "parent": int(parent), "merged_into": NONE}
+        self._history.append({"time": _ts(end), "event": "split" if parent >= 0 else "new", "incident_id": incident,
+                              "other_id": int(parent), "similarity": float("nan")})
+        return incident
+
+    def _merge(self, absorbed: int, survivor: int, sim: float, end: int) -> None:
+        store = self.reports_
+        store.incident.values[store.incident.values == absorbed] = survivor
+        self.incidents_[absorbed]["merged_into"] = survivor
+        for inc in self.incidents_.values():
+            if inc["merged_into"] == absorbed:
+                inc["merged_into"] = survivor
+        if self.rule_ is not None and hasattr(self.rule_, "merge"):
+            self.rule_.merge(absorbed, survivor)
+        self._history.append({"time": _ts(end), "event": "merge", "incident_id": int(absorbed),
+                              "other_id": int(survivor), "similarity": round(float(sim), 4)})
+
+    def _nearest_incident(self, vector: np.ndarray, time_ns: int) -> int:
+        max_gap = int(pd.Timedelta(self.max_gap).value)
+        best, best_sim = NONE, self.link_threshold
+        for i in sorted(self.incidents_):
+            inc = self.incidents_[i]
+            if inc["merged_into"] != NONE or inc["centroid"] is None:
+                continue
+            if not (inc["first_window"] - self.window_ns_ - max_gap <= time_ns <= inc["last_window"] + max_gap):
+                continue
+            sim = float(vector @ inc["centroid"])
+            if sim >= best_sim:
+                best, best_sim = i, sim
+        return best
+
+    # ------------------------------------------------------------------ alerts
+    def _evaluate_alerts(self, incident: int, end: int, pool: np.ndarray) -> None:
+        store = self.reports_
+        lookback = end - 2 * self.window_ns_
+        mine = np.flatnonzero((store.incident.values == incident) & (store.time.values > lookback)
+                              & (store.time.values < end))
+        events = pd.DataFrame({"time": store.time.values[mine], "author": [store.author[i] for i in mine],
+                               "post_id": [store.post_id[i] for i in mine]})
+        for fired in self.rule_.evaluate(incident, events, end):
+            self._alerts.append(self._describe_alert(fired, end, pool))
+
+    def _describe_alert(self, fired: dict, end: int, pool: np.ndarray) -> dict:
+        store = self.reports_
+        incident, t = fired["incident_id"], fired["alert_time"]
+        since = t - self.window_ns_
+        mine = np.flatnonzero((store.incident.values == incident) & (store.time.values > since) & (store.time.values <= t))
+        rows = np.flatnonzero(np.isin(self._row_report.values, mine) & (self._row_time.values <= t))
+        langs = [store.lang[i] for i in mine]
+        others = pool[(store.incident.values[pool] != incident) & ~np.isin(pool, mine)]
+        labels = np.concatenate([np.zeros(len(mine), dtype=np.int64), np.full(len(others), NONE)])
+        both = np.concatenate([mine, others])
+        words = keywords_by_language(labels, np.array([store.lang[i] for i in both], dtype=object),
+                                     self._report_tokens(both), top_n=5)
+        lang_order = list(json.loads(language_counts(langs)))
+        samples = representatives(store.vectors.values[mine], [store.post_id[i] for i in mine], langs, n=3)
+        return {"alert_id": len(self._alerts), "incident_id": int(incident), "alert_time": _ts(t),
+                "n_posts": int(len(rows)), "n_authors": int(fired["n_authors"]), "languages": language_counts(langs),
+                "keywords": merged_keywords({lang: w.get(0, []) for lang, w in words.items()}, lang_order),
+                "sample_post_ids": json.dumps(samples[:5], ensure_ascii=False),
+                "sample_texts": json.dumps(self._texts_of(samples[:5]), ensure_ascii=False),
+                "severity": int(fired["severity"]),
+                "tipping_post_id": fired["post_id"], "expected_authors": round(float(fired["expected"]), 3),
+                "detected_at": _ts(end)}
+
+    def _texts_of(self, post_ids: list[str]) -> list[str]:
+        table = self._table()
+        if self._text_by_id is None or len(self._text_by_id) != len(table):
+            self._text_by_id = pd.Series(table["text"].to_numpy(), index=table["id"].to_numpy())
+        return [str(self._text_by_id[i]) for i in post_ids]
+
+    def _report_tokens(self, reports: np.ndarray) -> list[list[str]]:
+        table = self._table()
+        texts, store = table["text"].to_numpy(), self.reports_
+        out = []
+        for r in reports:
+            if self._tokens[r] is None:
+                self._tokens[r] = tokenize(str(texts[store.post_row.values[r]]), store.lang[r])
+            out.append(self._tokens[r])
+        return out
+
+    # ------------------------------------------------------------------ output tables
+    def _output(self, name: str, build) -> pd.DataFrame:
+        self._check_fitted()
+        cached = self._cache.get(name)
+        if cached is None or cached[0] != self._version:
+            self._cache[name] = (self._version, build())
+        return self._cache[name][1]
+
+    def _row_incident(self) -> np.ndarray:
+        reports = self._row_report.values
+        out = np.full(len(reports), NONE, dtype=np.int64)
+        has = reports >= 0
+        if has.any():
+            out[has] = self.reports_.incident.values[reports[has]]
+        return out
+
+    def _build_posts(self) -> pd.DataFrame:
+        table = self._table().copy()
+        if not len(table):
+            return table
+        table["is_issue"] = self._row_issue.values.astype(int)
+        table["report_id"] = self._row_report.values.copy()
+        table["is_copy"] = self._row_copy.values.copy()
+        table["late"] = self._row_late.values.copy()
+        table["incident_id"] = self._row_incident()
+        return table.sort_values(["created_at", "id"], kind="stable").reset_index(drop=True)
+
+    def _build_clusters(self) -> pd.DataFrame:
+        store = self.reports_
+        if store is None or not len(store):
+            return pd.DataFrame(columns=CLUSTER_COLUMNS)
+        incident_of_report = store.incident.values
+        alive = sorted(set(incident_of_report[incident_of_report >= 0].tolist()))
+        if not alive:
+            return pd.DataFrame(columns=CLUSTER_COLUMNS)
+        row_incident = self._row_incident()
+        langs = np.array(store.lang, dtype=object)
+        words = keywords_by_language(incident_of_report, langs, self._report_tokens(np.arange(len(store))))
+        alerts = self.alerts_
+        row_lang = self._table()["lang"].to_numpy()
+        reports_of = _groups(incident_of_report)
+        rows_of = _groups(row_incident)
+        rows_out = []
+        for incident in alive:
+            reports, rows = reports_of[incident], rows_of[incident]
+            times = self._row_time.values[rows]
+            mine = alerts[alerts["incident_id"].isin(self._absorbed_into(incident))] if len(alerts) else alerts
+            examples = representatives(store.vectors.values[reports], [store.post_id[i] for i in reports],
+                                       langs[reports].tolist())
+            rows_out.append({
+                "incident_id": int(incident), "first_seen": _ts(times.min()), "last_seen": _ts(times.max()),
+                "n_posts": int(len(rows)), "n_reports": int(len(reports)),
+                "n_authors": int(len({store.author[i] for i in reports})),
+                "amplification": int(len(rows) - len(reports)),
+                "languages": language_counts(row_lang[rows]),
+                **{f"keywords_{lang}": ", ".join(words[lang].get(incident, [])) for lang in KEYWORD_LANGS},
+                "representative_posts": json.dumps(examples, ensure_ascii=False),
+                "representative_texts": json.dumps(self._texts_of(examples), ensure_ascii=False),
+                "volume": volume(times, self.step_ns_, str(self.step)),
+                "parent_id": int(self.incidents_.get(incident, {}).get("parent", NONE)),
+                "max_severity": int(mine["severity"].max()) if len(mine) else 0,
+                "first_alert_time": mine["alert_time"].min() if len(mine) else pd.NaT,
+            })
+        return pd.DataFrame(rows_out, columns=CLUSTER_COLUMNS)
+
+    def _absorbed_into(self, incident: int) -> list[int]:
+        return [i for i, inc in self.incidents_.items() if i == incident or inc["merged_into"] == incident]
+
+
+# ---------------------------------------------------------------------- helpers
+def _with_is_issue(table: pd.DataFrame) -> pd.DataFrame:
+    if "is_issue" not in table.columns:
+        raise ValueError("posts need an 'is_issue' column (1 = reports a problem) when no classifier is given; "
+                         "pass classifier=load_model('default') or an IssueClassifier, or add the column "
+                         "(e.g. posts['is_issue'] = posts['label'] for labelled data)")
+    values = pd.to_numeric(table["is_issue"], errors="coerce")
+    if values.isna().any():
+        raise ValueError(f"'is_issue' must be 0/1; {int(values.isna().sum())} posts have no value")
+    table = table.copy()
+    table["is_issue"] = values.astype(int)
+    return table
+
+
+def _unit(V: np.ndarray) -> np.ndarray:
+    V = np.asarray(V, dtype=np.float32)
+    if V.ndim != 2 or not V.shape[1]:
+        return V
+    norms = np.linalg.norm(V, axis=1, keepdims=True)
+    return V / np.where(norms > 0, norms, 1.0)
+
+
+def _overlap(members: list[np.ndarray], report_incident: np.ndarray, incidents: list[int]) -> np.ndarray:
+    """Share of each cluster's reports already assigned to each incident."""
+    out = np.zeros((len(members), len(incidents)))
+    column = {inc: j for j, inc in enumerate(incidents)}
+    for c, m in enumerate(members):
+        assigned, counts = np.unique(report_incident[m], return_counts=True)
+        for inc, n in zip(assigned, counts):
+            if int(inc) in column:
+                out[c, column[int(inc)]] = n / len(m)
+    return out
+
+
+def _groups(labels: np.ndarray) -> dict[int, np.ndarray]:
+    """Positions of each label, in one sort."""
+    order = np.argsort(labels, kind="stable")
+    values, starts = np.unique(labels[order], return_index=True)
+    return {int(v): part for v, part in zip(values, np.split(order, starts[1:]))}
+
+
+def _coherent(labels: np.ndarray, V: np.ndarray, min_coherence: float, min_member: float,
+              min_size: int) -> np.ndarray:
+    """Clusters as topics. A member whose mean cosine to the other members is below ``min_member``
+    becomes an outlier; a cluster left smaller than ``min_size``, or whose mean pairwise cosine is
+    below ``min_coherence``, is dissolved. (Pairwise means do not depend on the cluster's size,
+    unlike the similarity to a centroid, which is high for any handful of posts.)"""
+    out = labels.copy()
+    for c in np.unique(labels[labels >= 0]):
+        idx = np.flatnonzero(labels == c)
+        M = V[idx]
+        total = M.sum(axis=0)
+        to_others = (M @ total - 1.0) / max(1, len(idx) - 1)
+        keep = to_others >= min_member
+        out[idx] = NONE
+        if keep.sum() >= max(2, min_size):
+            total = M[keep].sum(axis=0)
+            n = int(keep.sum())
+            if (float(total @ total) - n) / (n * (n - 1)) >= min_coherence:
+                out[idx[keep]] = c
+    return out
+
+
+def _assign_rest(V: np.ndarray, fit: np.ndarray, fitted: np.ndarray) -> np.ndarray:
+    """Labels for rows not in the fitted sample: the nearest cluster centroid, if the row is at
+    least as close to it as the cluster's own 10% least typical members."""
+    labels = np.full(len(V), NONE, dtype=np.int64)
+    labels[fit] = fitted
+    clusters = [c for c in np.unique(fitted) if c >= 0]
+    if not clusters:
+        return labels
+    centroids = np.stack([_unit(V[fit[fitted == c]].mean(axis=0, keepdims=True))[0] for c in clusters])
+    floor = np.array([np.quantile(V[fit[fitted == c]] @ centroids[k], 0.1) for k, c in enumerate(clusters)])
+    rest = np.setdiff1d(np.arange(len(V)), fit)
+    sims = V[rest] @ centroids.T
+    best = np.argmax(sims, axis=1)
+    ok = sims[np.arange(len(rest)), best] >= floor[best]
+    labels[rest[ok]] = np.asarray(clusters)[best[ok]]
+    return labels
+
+
+def _ts(ns: int) -> pd.Timestamp:
+    return pd.Timestamp(int(ns), tz="UTC")
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)

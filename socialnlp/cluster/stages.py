@@ -1,0 +1,215 @@
+"""The replaceable stages of window clustering: a reducer and a clusterer.
+
+Any object with ``fit_transform(X)`` is a reducer and any object with ``fit(X)`` that
+sets ``labels_`` (-1 for outliers) is a clusterer; a fresh copy (``sklearn.base.clone``)
+is fitted in every window. Strings pick the built-in ones: ``"umap"``, ``"pca"``,
+``"none"``; ``"hdbscan"``, ``"fast_hdbscan"``. See docs/clustering.md for the
+measurements behind the defaults (UMAP + hdbscan).
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+
+DEFAULT_REDUCER = "umap"
+DEFAULT_CLUSTERER = "hdbscan"
+
+
+class UMAPReducer(TransformerMixin, BaseEstimator):
+    """UMAP for unit-length sentence embeddings, deterministic and fit for small windows.
+
+    - Neighbours are exact for windows up to ``exact_knn_max`` rows (one matrix product,
+      cosine on unit rows) and handed to UMAP as ``precomputed_knn``; larger ones use
+      UMAP's NNDescent. umap-learn's own small-data path (< 4096 rows) computes distances
+      pair by pair in Python (10x slower), and NNDescent's numba compilation costs over a
+      minute in a fresh process on a busy 2-core machine.
+    - A fixed ``random_state`` makes the layout reproducible (umap-learn then optimises
+      on one thread); ``init="pca"`` and 100 epochs gave the same cluster quality as the
+      defaults (spectral, 200-500 epochs) at half the time (docs/clustering.md).
+    - Windows too small for a neighbour graph (fewer than ``min_rows`` rows) are returned
+      unreduced: HDBSCAN on a few dozen 512-d rows is fast and UMAP on them is noise.
+
+    The first call in a process compiles UMAP's numba code (~10-20 s); see :func:`warm_up`.
+    """
+
+    def __init__(self, n_components: int = 5, n_neighbors: int = 15, min_dist: float = 0.0,
+                 n_epochs: int | None = 100, init: str = "pca", min_rows: int = 40, exact_knn_max: int = 8192,
+                 random_state: int | None = 0):
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
+        self.n_epochs = n_epochs
+        self.init = init
+        self.min_rows = min_rows
+        self.exact_knn_max = exact_knn_max
+        self.random_state = random_state
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        X = _unit_rows(X)
+        self.n_features_in_ = X.shape[1]
+        if len(X) < max(self.min_rows, self.n_components + 2, 3):
+            self.embedding_ = X
+            return X
+        import warnings
+
+        from umap import UMAP
+
+        k = min(self.n_neighbors, len(X) - 1)
+        knn = exact_knn(X, k) + (None,) if len(X) <= self.exact_knn_max else (None, None, None)
+        umap = UMAP(n_components=self.n_components, n_neighbors=k, min_dist=self.min_dist, metric="euclidean",
+                    n_epochs=self.n_epochs, init=self.init, random_state=self.random_state,
+                    transform_seed=self.random_state or 42, force_approximation_algorithm=True,
+                    precomputed_knn=knn)
+        with warnings.catch_warnings():
+            # "n_jobs overridden by setting random_state" (the price of reproducibility), "no
+            # NNDescent index, transform unavailable" (we never transform), disconnected graphs
+            warnings.simplefilter("ignore", UserWarning)
+            self.embedding_ = np.asarray(umap.fit_transform(X), dtype=np.float32)
+        return self.embedding_
+
+    def fit(self, X, y=None):
+        self.fit_transform(X)
+        return self
+
+
+def exact_knn(X: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows of every row (itself first), euclidean on unit rows, by matrix products.
+
+    Returns ``(indices, distances)`` as UMAP's ``precomputed_knn`` wants them.
+    """
+    n = len(X)
+    k = min(k, n)
+    indices = np.empty((n, k), dtype=np.int64)
+    distances = np.empty((n, k), dtype=np.float32)
+    for start in range(0, n, block):
+        sims = X[start:start + block] @ X.T
+        rows = np.arange(len(sims))
+        sims[rows, start + rows] = np.inf          # each row is its own nearest neighbour
+        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        part_sims = np.take_along_axis(sims, part, axis=1)
+        order = np.lexsort((part, -part_sims), axis=1)
+        indices[start:start + block] = np.take_along_axis(part, order, axis=1)
+        best = np.take_along_axis(part_sims, order, axis=1)
+        best[:, 0] = 1.0
+        distances[start:start + block] = np.sqrt(np.clip(2.0 - 2.0 * best, 0.0, None))
+    return indices, distances
+
+
+class Identity(TransformerMixin, BaseEstimator):
+    """No reduction (rows are L2-normalised, so euclidean distance ranks like cosine)."""
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        return _unit_rows(X)
+
+    def fit(self, X, y=None):
+        return self
+
+
+class PCAReducer(TransformerMixin, BaseEstimator):
+    """PCA to ``n_components`` (fewer when the window has fewer rows)."""
+
+    def __init__(self, n_components: int = 20, random_state: int | None = 0):
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        from sklearn.decomposition import PCA
+
+        X = _unit_rows(X)
+        k = min(self.n_components, X.shape[0], X.shape[1])
+        if k < 2:
+            return X
+        return np.asarray(PCA(k, svd_solver="full" if X.shape[0] < 500 else "randomized",
+                              random_state=self.random_state).fit_transform(X), dtype=np.float32)
+
+    def fit(self, X, y=None):
+        return self
+
+
+def _unit_rows(X) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms > 0, norms, 1.0)
+
+
+def make_reducer(reducer, random_state: int | None = 0):
+    """A fresh reducer from a name or a template object (cloned, so windows never share state)."""
+    if reducer is None or reducer == "none":
+        return Identity()
+    if isinstance(reducer, str):
+        if reducer == "umap":
+            return UMAPReducer(random_state=random_state)
+        if reducer == "pca":
+            return PCAReducer(random_state=random_state)
+        raise ValueError(f"unknown reducer {reducer!r}: use 'umap', 'pca', 'none' or an object with fit_transform")
+    if not hasattr(reducer, "fit_transform"):
+        raise TypeError(f"a reducer needs fit_transform(X); got {type(reducer).__name__}")
+    return _clone(reducer)
+
+
+def make_clusterer(clusterer, min_cluster_size: int | None = None, min_samples: int | None = None):
+    """A fresh clusterer from a name or a template object, with ``min_cluster_size`` applied."""
+    size = min_cluster_size or 10
+    if clusterer is None or clusterer == "hdbscan":
+        import hdbscan
+
+        model = hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min_samples, core_dist_n_jobs=1)
+    elif clusterer == "fast_hdbscan":
+        import fast_hdbscan
+
+        # reproducible=True: the same input gives the same labels (its parallel default does not promise that)
+        model = fast_hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min_samples, reproducible=True)
+    elif isinstance(clusterer, str):
+        raise ValueError(f"unknown clusterer {clusterer!r}: use 'hdbscan', 'fast_hdbscan' or an object with fit/labels_")
+    else:
+        if not hasattr(clusterer, "fit"):
+            raise TypeError(f"a clusterer needs fit(X) and labels_; got {type(clusterer).__name__}")
+        model = _clone(clusterer)
+        params = model.get_params() if hasattr(model, "get_params") else {}
+        update = {k: v for k, v in (("min_cluster_size", min_cluster_size), ("min_samples", min_samples))
+                  if v is not None and k in params}
+        if update:
+            model.set_params(**update)
+    return model
+
+
+def cluster_labels(clusterer, Z: np.ndarray, single_fallback: bool = False) -> np.ndarray:
+    """Labels (-1 = outlier) of a fitted-in-place clusterer; all outliers when there are too few rows.
+
+    ``single_fallback``: when HDBSCAN finds no cluster, ask again allowing a single one. At the
+    onset of an incident its posts are most of a window, and HDBSCAN, which never returns its
+    root, calls such a window all noise (the demo's broadband outage was found an hour late).
+    Allowing a single cluster always is worse: it then glues two clear topics into one.
+    """
+    size = getattr(clusterer, "min_cluster_size", 2) or 2
+    if len(Z) < max(2, size):
+        return np.full(len(Z), -1, dtype=np.int64)
+    Z = np.ascontiguousarray(Z, dtype=np.float32)   # fast_hdbscan's kd-tree wants C order
+    clusterer.fit(Z)
+    labels = np.asarray(clusterer.labels_, dtype=np.int64)
+    params = clusterer.get_params() if hasattr(clusterer, "get_params") else {}
+    if single_fallback and (labels < 0).all() and params.get("allow_single_cluster") is False:
+        clusterer.set_params(allow_single_cluster=True)
+        clusterer.fit(Z)
+        labels = np.asarray(clusterer.labels_, dtype=np.int64)
+    return labels
+
+
+def _clone(obj):
+    try:
+        return clone(obj)
+    except TypeError:  # not a scikit-learn estimator: a deep copy is the next best thing
+        import copy
+
+        return copy.deepcopy(obj)
+
+
+def warm_up(reducer="umap", clusterer="hdbscan") -> None:
+    """Compile the numba code of UMAP / fast_hdbscan once, before the first real window.
+
+    Call it at start-up of a long-running process so the first window is not ~30 s late.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 32)).astype(np.float32)
+    Z = make_reducer(reducer).fit_transform(X)
+    cluster_labels(make_clusterer(clusterer, 10), Z)

@@ -1,0 +1,132 @@
+"""The burst rule: distinct authors against an expected level, severities that only rise."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialnlp.cluster import IncidentDetector
+from socialnlp.signals.alerts import BurstRule
+
+T0 = pd.Timestamp("2026-03-03T08:00Z")
+MIN = 60 * 10**9
+
+
+def events(minutes, authors):
+    return pd.DataFrame({"time": [T0.value + int(m * MIN) for m in minutes], "author": list(authors),
+                         "post_id": [f"p{i}" for i in range(len(minutes))]})
+
+
+def test_alert_time_is_the_post_that_tipped_the_count():
+    rule = BurstRule(min_authors=5, levels=(50, 100), background=0.1).reset()
+    ev = events(range(0, 20, 2), [f"a{i}" for i in range(10)])
+    [alert] = rule.evaluate(1, ev, now=T0.value + 30 * MIN)
+    assert alert["post_id"] == "p4"                      # the fifth distinct author
+    assert alert["alert_time"] == ev["time"].iloc[4]
+    assert alert["n_authors"] == 5 and alert["severity"] == 1
+
+
+def test_one_author_posting_many_times_is_one_author():
+    rule = BurstRule(min_authors=5, background=0.1).reset()
+    ev = events(range(40), ["same"] * 40)
+    assert rule.evaluate(1, ev, now=T0.value + 45 * MIN) == []
+
+
+def test_second_alert_only_when_severity_rises():
+    rule = BurstRule(min_authors=3, levels=(10, 30), background=0.1).reset()
+    first = rule.evaluate(1, events(range(5), "abcde"), now=T0.value + 10 * MIN)
+    assert [a["severity"] for a in first] == [1]
+    same_level = events(list(range(5)) + [11, 12], "abcdefg")
+    assert rule.evaluate(1, same_level, now=T0.value + 20 * MIN) == []
+    grown = events(list(range(5)) + [11, 12] + [21 + i * 0.5 for i in range(10)], [f"x{i}" for i in range(17)])
+    second = rule.evaluate(1, grown, now=T0.value + 30 * MIN)
+    assert [a["severity"] for a in second] == [2]
+    assert second[0]["alert_time"] > first[0]["alert_time"]
+
+
+def test_severity_levels_grow_with_distinct_authors():
+    rule = BurstRule(min_authors=8, levels=(20, 80), background=0.2)
+    assert rule.level(7, 1.2) == 0
+    assert rule.level(8, 1.2) == 1
+    assert rule.level(20, 1.2) == 2
+    assert rule.level(80, 1.2) == 3
+
+
+def test_steady_chatter_at_its_usual_level_does_not_alert():
+    rule = BurstRule(min_authors=5, background=0.1).reset()
+    rule.state_[1] = {"baseline": 2.0, "baseline_at": None, "severity": 0, "last_alert_ns": None}
+    # 12 authors an hour is what this incident always has (2 per 10 min): no burst
+    ev = events(range(0, 60, 5), [f"a{i}" for i in range(12)])
+    assert rule.evaluate(1, ev, now=T0.value + 60 * MIN) == []
+
+
+def test_merge_keeps_the_higher_severity():
+    rule = BurstRule(min_authors=3, levels=(10, 30), background=0.1).reset()
+    rule.evaluate(2, events(range(12), [f"a{i}" for i in range(12)]), now=T0.value + 15 * MIN)
+    assert rule.severity(2) == 2
+    rule.merge(2, 1)
+    assert rule.severity(1) == 2 and 2 not in rule.state_
+
+
+# --------------------------------------------------------------------------- through the detector
+def _incident_posts(n_reports=12, n_retweets=0, dim=256, seed=0):
+    rng = np.random.default_rng(seed)
+    center = rng.normal(size=dim)
+    center /= np.linalg.norm(center)
+    rows, vecs = [], []
+    for i in range(n_reports):
+        rows.append({"id": f"r{i}", "text": f"Störung Nummer {i} bei mir", "created_at": T0 + pd.Timedelta(minutes=2 * i),
+                     "lang": "de", "author": f"user{i}", "is_issue": 1})
+        v = center + 0.6 * rng.normal(size=dim) / np.sqrt(dim)
+        vecs.append(v / np.linalg.norm(v))
+    for j in range(n_retweets):
+        rows.append({"id": f"rt{j}", "text": "RT @user0: Störung Nummer 0 bei mir", "lang": "de",
+                     "created_at": T0 + pd.Timedelta(minutes=1, seconds=j), "author": f"fan{j}", "is_issue": 1})
+        vecs.append(vecs[0])
+    for k in range(30):  # background: unrelated issue posts
+        rows.append({"id": f"b{k}", "text": f"something else {k}", "created_at": T0 + pd.Timedelta(minutes=k * 3),
+                     "lang": "en", "author": f"bg{k}", "is_issue": 1})
+        v = rng.normal(size=dim)
+        vecs.append(v / np.linalg.norm(v))
+    rows.append({"id": "end", "text": "later", "created_at": T0 + pd.Timedelta("3h"), "lang": "en", "author": "z",
+                 "is_issue": 0})
+    vecs.append(np.zeros(dim))
+    return pd.DataFrame(rows), np.array(vecs, dtype=np.float32)
+
+
+def test_detector_alert_time_is_a_post_time_of_the_incident():
+    posts, V = _incident_posts()
+    det = IncidentDetector(reducer="none", min_cluster_size=5, rule=BurstRule(min_authors=5)).fit(posts, V)
+    assert len(det.alerts_) >= 1
+    by_id = det.posts_.set_index("id")
+    for alert in det.alerts_.itertuples():
+        assert alert.alert_time == by_id.loc[alert.tipping_post_id, "created_at"]
+        assert by_id.loc[alert.tipping_post_id, "incident_id"] == alert.incident_id
+        assert alert.alert_time <= alert.detected_at
+
+
+def test_viral_retweet_does_not_inflate_authors_or_alerts():
+    plain, V = _incident_posts(n_retweets=0)
+    viral, W = _incident_posts(n_retweets=150)
+    rule = BurstRule(min_authors=5, levels=(20, 80))
+    a = IncidentDetector(reducer="none", min_cluster_size=5, rule=rule).fit(plain, V)
+    b = IncidentDetector(reducer="none", min_cluster_size=5, rule=rule).fit(viral, W)
+    assert b.alerts_["severity"].max() == a.alerts_["severity"].max() == 1   # 162 posts, still 12 people
+    assert b.alerts_["n_authors"].max() == a.alerts_["n_authors"].max()
+    [row] = b.clusters_.itertuples()
+    [plain_row] = a.clusters_.itertuples()
+    assert row.n_authors == plain_row.n_authors == row.n_reports <= 12     # people, not posts
+    assert row.amplification == 150 and row.n_posts == row.n_reports + 150
+
+
+def test_rule_is_injected_and_can_be_turned_off():
+    posts, V = _incident_posts()
+    strict = IncidentDetector(reducer="none", min_cluster_size=5, rule=BurstRule(min_authors=50)).fit(posts, V)
+    off = IncidentDetector(reducer="none", min_cluster_size=5, rule=False).fit(posts, V)
+    assert len(strict.alerts_) == 0 and len(off.alerts_) == 0
+    assert len(off.clusters_) == 1
+
+
+@pytest.mark.parametrize("bad", [dict(window="15min", step="10min"), dict(link_threshold=1.5)])
+def test_bad_parameters_are_refused_at_fit(bad):
+    posts, V = _incident_posts()
+    with pytest.raises(ValueError):
+        IncidentDetector(reducer="none", **bad).fit(posts, V)
