@@ -145,7 +145,7 @@ def finetune_body(posts, body: str | Path, out_dir: str | Path, *, y=None, epoch
         96M of the 118M weights; training it on a few thousand posts only moves the tokens seen).
     train_layers : train only the top N transformer layers (the embeddings and the layers below
         stay fixed); ``None`` trains them all. On a CPU this is what makes fine-tuning affordable:
-        no gradients flow through the frozen layers (top 4 of 12: about 1.8x faster per step).
+        no gradients flow through the frozen layers (top 4 of 12: about 2x faster per step).
     threads : torch threads while training (restored afterwards; ``None``: torch's setting).
 
     Returns ``out_dir``: a sentence-transformers folder (``model.safetensors``), with

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
@@ -37,22 +36,28 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(get_dim())
 
     @property
     def version(self) -> str:
-        """A fingerprint of the folder's config and weight sizes: a retrained folder gets a new cache key."""
-        path = Path(self.model_name_or_path)
-        if not path.is_dir():
-            return "hub"
-        h = hashlib.sha1()
-        for f in sorted(path.rglob("*")):
-            if f.is_file():
-                h.update(str(f.relative_to(path)).encode())
-                h.update(str(f.stat().st_size).encode())
-                if f.suffix == ".json":
-                    h.update(f.read_bytes())
-        return h.hexdigest()[:16]
+        """A fingerprint of the folder's configs and weights: a retrained folder gets a new cache key.
+
+        Weights are hashed in full once per embedder (two fine-tunings of one base have the same
+        file sizes, so sizes alone would collide)."""
+        if getattr(self, "_version", None) is None:
+            path = Path(self.model_name_or_path)
+            if not path.is_dir():
+                return "hub"
+            h = hashlib.sha1()
+            for f in sorted(path.rglob("*")):
+                if f.is_file():
+                    h.update(str(f.relative_to(path)).encode())
+                    with open(f, "rb") as fh:
+                        for block in iter(lambda: fh.read(1 << 22), b""):
+                            h.update(block)
+            self._version = h.hexdigest()[:16]
+        return self._version
 
     def encode(self, texts: list[str]) -> np.ndarray:
         texts = list(texts)
