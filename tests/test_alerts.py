@@ -73,8 +73,8 @@ def _incident_posts(n_reports=12, n_retweets=0, dim=256, seed=0):
     center /= np.linalg.norm(center)
     rows, vecs = [], []
     for i in range(n_reports):
-        rows.append({"id": f"r{i}", "text": f"Störung Nummer {i} bei mir", "created_at": T0 + pd.Timedelta(minutes=2 * i),
-                     "lang": "de", "author": f"user{i}", "is_issue": 1})
+        rows.append({"id": f"r{i}", "text": f"Störung Nummer {i} bei mir", "lang": "de",
+                     "created_at": T0 + pd.Timedelta(minutes=2 * i), "author": f"user{i}", "is_issue": 1})
         v = center + 0.6 * rng.normal(size=dim) / np.sqrt(dim)
         vecs.append(v / np.linalg.norm(v))
     for j in range(n_retweets):

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import logging
 import warnings
 
 import numpy as np
@@ -40,7 +39,6 @@ from socialnlp.cluster.summary import (KEYWORD_LANGS, keywords_by_language, lang
 from socialnlp.io.contract import validate_posts
 from socialnlp.text import dedup_key, tokenize
 
-log = logging.getLogger(__name__)
 NONE = -1
 
 CLUSTER_COLUMNS = ["incident_id", "first_seen", "last_seen", "n_posts", "n_reports", "n_authors", "amplification",
@@ -54,6 +52,7 @@ WINDOW_COLUMNS = ["window_start", "window_end", "n_posts", "n_issue", "n_reports
 LINK_COLUMNS = ["window_start", "window_end", "cluster", "incident_id", "action", "similarity", "n_reports",
                 "n_assigned"]
 HISTORY_COLUMNS = ["time", "event", "incident_id", "other_id", "similarity"]
+ALERT_KEYWORD_DOCS = 500
 
 
 class IncidentDetector(BaseEstimator):
@@ -86,12 +85,13 @@ class IncidentDetector(BaseEstimator):
         the rest are assigned to the nearest cluster (keeps a 20k-post window to a few seconds).
     min_coherence, min_member_similarity : a cluster is one topic: a post whose mean cosine to the
         other members is below ``min_member_similarity`` stays an outlier, and a cluster whose mean
-        pairwise cosine is below ``min_coherence`` is dissolved. HDBSCAN (allowed a single cluster)
-        glues a quiet window of unrelated chatter into one blob (pairwise 0.12 with USE; the demo's
-        scattered complaints 0.19); window clusters of one real event sit at 0.21-0.54
-        (docs/clustering.md).
-    rule : the alert rule (default ``BurstRule(window=window, step=step)``); None-like ``False``
-        turns alerts off.
+        pairwise cosine is below ``min_coherence`` is dissolved. HDBSCAN, asked again for a single
+        cluster when it found none, glues a quiet window of unrelated chatter into one blob
+        (pairwise 0.12 with USE; the demo's scattered complaints 0.19); the clusters UMAP + HDBSCAN
+        find in TREC-IS windows sit at 0.21-0.54 (docs/clustering.md). Calibrated for USE-multilingual.
+    rule : the alert rule, any object with ``evaluate(incident_id, events, now)`` (and optionally
+        ``reset()`` and ``merge(absorbed, survivor)``); default ``BurstRule(window=window, step=step)``;
+        ``False`` turns alerts off. The detector works on its own copy.
     cache_dir : embedding cache folder (``False``: no disk cache).
     random_state : seed of the reducer (UMAP); with it, results are reproducible.
 
@@ -207,13 +207,16 @@ class IncidentDetector(BaseEstimator):
 
     @property
     def links_(self) -> pd.DataFrame:
-        """Which cluster of which window joined which incident, and why."""
+        """Which cluster of which window joined which incident, and why: ``action`` (new, join,
+        split) and ``similarity`` (the share of the cluster's posts already in the incident when
+        it continues one, else the centroid cosine to the most similar incident)."""
         self._check_fitted()
         return _frame(self._links, LINK_COLUMNS)
 
     @property
     def history_(self) -> pd.DataFrame:
-        """Incident events: ``new``, ``split`` (other_id = parent), ``merge`` (other_id = survivor)."""
+        """Incident events: ``new``, ``split`` (other_id = parent), ``merge`` (other_id = survivor;
+        ``similarity`` = the smaller of the two incidents' shares of the cluster that merged them)."""
         self._check_fitted()
         return _frame(self._history, HISTORY_COLUMNS)
 
@@ -266,7 +269,8 @@ class IncidentDetector(BaseEstimator):
             import copy
 
             if not hasattr(self.rule, "evaluate"):
-                raise TypeError(f"an alert rule needs evaluate(incident_id, events, now); got {type(self.rule).__name__}")
+                raise TypeError("an alert rule needs evaluate(incident_id, events, now); "
+                                f"got {type(self.rule).__name__}")
             rule = copy.deepcopy(self.rule)   # the detector owns its rule's state
         if hasattr(rule, "reset"):
             rule.reset()
@@ -285,7 +289,8 @@ class IncidentDetector(BaseEstimator):
             from socialnlp.embed import CachedEmbedder
 
             emb = self.embedder
-            if isinstance(emb, str) or (not isinstance(emb, CachedEmbedder) and hasattr(emb, "name") and hasattr(emb, "dim")):
+            wrappable = not isinstance(emb, CachedEmbedder) and hasattr(emb, "name") and hasattr(emb, "dim")
+            if isinstance(emb, str) or wrappable:
                 emb = CachedEmbedder(emb, cache_dir=self.cache_dir)
             self._embedder_held = (self.embedder, self.cache_dir, emb)
         return self._embedder_held[2]
@@ -569,12 +574,18 @@ class IncidentDetector(BaseEstimator):
         store = self.reports_
         incident, t = fired["incident_id"], fired["alert_time"]
         since = t - self.window_ns_
-        mine = np.flatnonzero((store.incident.values == incident) & (store.time.values > since) & (store.time.values <= t))
+        times = store.time.values
+        mine = np.flatnonzero((store.incident.values == incident) & (times > since) & (times <= t))
         rows = np.flatnonzero(np.isin(self._row_report.values, mine) & (self._row_time.values <= t))
         langs = [store.lang[i] for i in mine]
+        # c-TF-IDF against the rest of the window: an evenly spread sample is enough for the idf
+        # and keeps an alert in a 20k-post window cheap
+        words_of = mine if len(mine) <= ALERT_KEYWORD_DOCS else mine[-ALERT_KEYWORD_DOCS:]
         others = pool[(store.incident.values[pool] != incident) & ~np.isin(pool, mine)]
-        labels = np.concatenate([np.zeros(len(mine), dtype=np.int64), np.full(len(others), NONE)])
-        both = np.concatenate([mine, others])
+        if len(others) > ALERT_KEYWORD_DOCS:
+            others = others[np.linspace(0, len(others) - 1, ALERT_KEYWORD_DOCS).round().astype(np.int64)]
+        labels = np.concatenate([np.zeros(len(words_of), dtype=np.int64), np.full(len(others), NONE)])
+        both = np.concatenate([words_of, others])
         words = keywords_by_language(labels, np.array([store.lang[i] for i in both], dtype=object),
                                      self._report_tokens(both), top_n=5)
         lang_order = list(json.loads(language_counts(langs)))

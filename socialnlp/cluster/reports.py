@@ -84,22 +84,22 @@ class ReportStore:
         vectors = np.asarray(vectors, dtype=np.float32)
         sim_old, best_old = self._nearest_recent(vectors, int(times[0]))
         within = vectors @ vectors.T
-        leaders: list[int] = []
+        close = within > self.dup_threshold          # few True: near copies only
+        leader = np.zeros(n, dtype=bool)
         for i in range(n):
             target = self._key_match(keys[i], int(times[i]))
             if target < 0 and sim_old[i] > self.dup_threshold:
                 target = int(best_old[i])
-            if target < 0 and leaders:
-                sims = within[i, leaders]
-                j = int(np.argmax(sims))
-                if sims[j] > self.dup_threshold:
-                    target = int(report[leaders[j]])
+            if target < 0:
+                earlier = np.flatnonzero(close[i, :i] & leader[:i])
+                if len(earlier):
+                    target = int(report[earlier[np.argmax(within[i, earlier])]])
             if target >= 0:
                 report[i], copy[i] = target, True
                 self.n_posts.values[target] += 1
             else:
                 report[i] = self._new_report(rows[i], times[i], post_ids[i], vectors[i], authors[i], langs[i])
-                leaders.append(i)
+                leader[i] = True
             if keys[i] and keys[i] not in self.key_index:
                 self.key_index[keys[i]] = int(report[i])
         return report, copy

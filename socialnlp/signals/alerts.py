@@ -93,9 +93,18 @@ class BurstRule:
 
     def level(self, n_authors: int, expected: float) -> int:
         """Severity of ``n_authors`` distinct authors in a window expected to hold ``expected``."""
-        if n_authors < self.min_authors or poisson.sf(n_authors - 1, expected) > self.alpha:
+        if n_authors < max(self.min_authors, self.burst_size(expected)):
             return 0
         return 1 + sum(n_authors >= lv for lv in self.levels)
+
+    def burst_size(self, expected: float) -> int:
+        """The smallest count ``n`` with ``P(X >= n) <= alpha`` for ``X ~ Poisson(expected)``."""
+        n = int(poisson.isf(self.alpha, expected)) + 1
+        while n > 1 and poisson.sf(n - 2, expected) <= self.alpha:   # isf rounds; settle the edge exactly
+            n -= 1
+        while poisson.sf(n - 1, expected) > self.alpha:
+            n += 1
+        return n
 
     def evaluate(self, incident_id: int, events: pd.DataFrame, now: int) -> list[dict]:
         """Alerts for one incident whose window closed at ``now`` (ns since the epoch).
@@ -111,6 +120,7 @@ class BurstRule:
         times = events["time"].to_numpy(dtype=np.int64)
         authors = events["author"].astype(str).to_numpy()
         expected = max(self.background, state["baseline"]) * window / step
+        need = max(self.min_authors, self.burst_size(expected))
         alerts = []
         last = state["last_alert_ns"]
         held: Counter = Counter()
@@ -122,9 +132,9 @@ class BurstRule:
                 if not held[authors[lo]]:
                     del held[authors[lo]]
                 lo += 1
-            if t >= now or t <= now - window or (last is not None and t <= last):
+            if t >= now or t <= now - window or (last is not None and t <= last) or len(held) < need:
                 continue
-            sev = self.level(len(held), expected)
+            sev = 1 + sum(len(held) >= lv for lv in self.levels)
             if sev > state["severity"]:
                 state["severity"], state["last_alert_ns"], last = sev, int(t), int(t)
                 alerts.append({"incident_id": int(incident_id), "alert_time": int(t),
