@@ -24,7 +24,6 @@ batch order, dropout), so one seed on one machine gives the same weights.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -39,6 +38,7 @@ from tqdm.auto import tqdm
 
 from socialnlp.classify.classifier import IssueClassifier
 from socialnlp.classify.inputs import as_posts, labels_of
+from socialnlp.classify.persist import sha256_file
 from socialnlp.text.normalize import normalize_text
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ def finetune_body(posts, body: str | Path, out_dir: str | Path, *, y=None, epoch
                         train_layers=train_layers, n_posts=len(texts),
                         n_pairs=sum(len(t) for _, _, t in pairs), n_steps=len(losses),
                         loss_first=float(np.mean(losses[:k])), loss_last=float(np.mean(losses[-k:])),
-                        weights_sha256={str(p.relative_to(out_dir)): _sha256(p) for p in sorted(out_dir.rglob("*.safetensors"))})
+                        weights_sha256={str(p.relative_to(out_dir)): sha256_file(p) for p in sorted(out_dir.rglob("*.safetensors"))})
     # The embedding cache keys a folder by its JSON files and file sizes; two fine-tunings of one
     # base have the same sizes, so the weights' hashes go into a JSON file to tell them apart.
     # (Nothing run-dependent such as the time taken goes in: same weights, same key.)
@@ -270,14 +270,6 @@ def _check_out_dir(out_dir: Path) -> None:
                                   "choose another folder or empty it")
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def train_finetuned(posts: pd.DataFrame, body: str | Path, out: str | Path, *, head=None, val_split: float = 0.2,
                     target: str = "f1", seed: int = 0, sources: list[str] | None = None, cache_dir=None,
                     baselines: bool = True, command: str | None = None, **finetune_kw):
@@ -292,17 +284,11 @@ def train_finetuned(posts: pd.DataFrame, body: str | Path, out: str | Path, *, h
     """
     from socialnlp.classify.baselines import LexiconRule, TfidfBaseline
     from socialnlp.classify.persist import save_model
-    from socialnlp.classify.training import TrainReport, class_balance, evaluate_systems, held_out_split, model_card
+    from socialnlp.classify.training import TrainReport, class_balance, evaluate_systems, labelled_split, model_card
     from socialnlp.embed.st import SentenceTransformerEmbedder
 
     out = Path(out)
-    labelled = posts[posts["label"].notna()].reset_index(drop=True)
-    if len(labelled) < len(posts):
-        log.warning("%d posts have no label and are not used for training", len(posts) - len(labelled))
-    if labelled["label"].nunique() < 2:
-        raise ValueError("training needs labelled posts of both classes (issue=1 and noise=0)")
-    train_idx, val_idx = held_out_split(labelled, val_split, seed)
-    train, val = labelled.iloc[train_idx].reset_index(drop=True), labelled.iloc[val_idx].reset_index(drop=True)
+    train, val = labelled_split(posts, val_split, seed)
     finetune_kw.setdefault("seed", seed)
     t0 = time.time()
     body_dir = finetune_body(train, body, out / BODY_DIR, **finetune_kw)
@@ -316,7 +302,7 @@ def train_finetuned(posts: pd.DataFrame, body: str | Path, out: str | Path, *, h
     if baselines:
         systems.update({"tfidf_char_lr": TfidfBaseline(), "lexicon_rule": LexiconRule()})
     metrics = evaluate_systems(systems, train, val)
-    report = TrainReport(model=clf, balance=class_balance(labelled), metrics=metrics, n_train=len(train), n_val=len(val))
+    report = TrainReport(model=clf, balance=class_balance(pd.concat([train, val])), metrics=metrics, n_train=len(train), n_val=len(val))
     info = {**json.loads((body_dir / MARKER).read_text(encoding="utf-8")), "seconds": seconds}
     card = model_card(report, sources or [], command)
     card = card.replace("## Versions", _finetune_section(info) + "## Versions")

@@ -41,7 +41,7 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -146,7 +146,7 @@ def save_model(clf: IssueClassifier, path: str | Path, *, metrics: dict | None =
         "training_data": {"fingerprint": clf.fingerprint_, "sources": data or []},
         "metrics": metrics or {},
         "versions": package_versions(),
-        "files": {str(p.relative_to(path)): _sha256(p) for p in files},
+        "files": {str(p.relative_to(path)): sha256_file(p) for p in files},
         **(extra or {}),
     }
     (path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=float), encoding="utf-8")
@@ -221,6 +221,6 @@ def verify_files(path: Path, manifest: dict) -> None:
         f = path / rel
         if not f.exists():
             raise ModelError(f"{path}: file {rel} is missing (truncated copy?); copy the whole model folder again")
-        if _sha256(f) != digest:
+        if sha256_file(f) != digest:
             raise ModelError(f"{path}: file {rel} does not match its checksum in manifest.json (changed or damaged); "
                              "do not edit model files by hand: retrain or restore the folder")

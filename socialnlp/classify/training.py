@@ -50,6 +50,17 @@ def held_out_split(posts: pd.DataFrame, val_split: float = 0.2, seed: int = 0) -
     return train, val
 
 
+def labelled_split(posts: pd.DataFrame, val_split: float = 0.2, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The labelled posts, split into (train, held-out) by :func:`held_out_split`."""
+    labelled = posts[posts["label"].notna()].reset_index(drop=True)
+    if len(labelled) < len(posts):
+        log.warning("%d posts have no label and are not used for training", len(posts) - len(labelled))
+    if labelled["label"].nunique() < 2:
+        raise ValueError("training needs labelled posts of both classes (issue=1 and noise=0)")
+    train_idx, val_idx = held_out_split(labelled, val_split, seed)
+    return labelled.iloc[train_idx].reset_index(drop=True), labelled.iloc[val_idx].reset_index(drop=True)
+
+
 def evaluate_systems(systems: dict, train: pd.DataFrame, val: pd.DataFrame, embeddings=None) -> dict[str, pd.DataFrame]:
     """Fit each system on ``train`` (if not fitted) and report per-language metrics on ``val``."""
     out = {}
@@ -69,20 +80,14 @@ def train_model(posts: pd.DataFrame, out: str | Path | None = None, *, embedder=
                 val_split: float = 0.2, target: str = "f1", seed: int = 0, sources: list[str] | None = None,
                 cache_dir=None, baselines: bool = True, command: str | None = None) -> TrainReport:
     """Train on labelled posts, evaluate on a held-out split, and write the model folder to ``out``."""
-    labelled = posts[posts["label"].notna()].reset_index(drop=True)
-    if len(labelled) < len(posts):
-        log.warning("%d posts have no label and are not used for training", len(posts) - len(labelled))
-    if labelled["label"].nunique() < 2:
-        raise ValueError("training needs labelled posts of both classes (issue=1 and noise=0)")
-    train_idx, val_idx = held_out_split(labelled, val_split, seed)
-    train, val = labelled.iloc[train_idx].reset_index(drop=True), labelled.iloc[val_idx].reset_index(drop=True)
+    train, val = labelled_split(posts, val_split, seed)
     clf = IssueClassifier(embedder=embedder, head=head, target=target, cache_dir=cache_dir, random_state=seed)
     clf.fit(train)
     systems = {"classifier": clf}
     if baselines:
         systems.update({"tfidf_char_lr": TfidfBaseline(), "lexicon_rule": LexiconRule()})
     metrics = evaluate_systems(systems, train, val)
-    report = TrainReport(model=clf, balance=class_balance(labelled), metrics=metrics, n_train=len(train), n_val=len(val))
+    report = TrainReport(model=clf, balance=class_balance(pd.concat([train, val])), metrics=metrics, n_train=len(train), n_val=len(val))
     if out is not None:
         card = model_card(report, sources or [], command)
         report.path = save_model(clf, out, metrics={k: v.reset_index().to_dict(orient="records") for k, v in metrics.items()},
