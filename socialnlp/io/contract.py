@@ -211,6 +211,30 @@ def _raise_first(result: ReadResult) -> None:
     raise ContractError(f"{r['source']}: row {r['row']}, column '{r['column']}': {r['reason']}{more}")
 
 
+def check_ids(frame: pd.DataFrame, id_column: str, source: str, rows: pd.Series | None
+              ) -> tuple[pd.DataFrame, pd.Series, "_Rejects"]:
+    """The checks every contract table starts with: bytes that are not UTF-8 (in any column),
+    then a missing or duplicate ``id_column``. Returns a copy with the ids as stripped text,
+    the row numbers (1..n unless given) and the rejects collected so far."""
+    rows = pd.Series(np.arange(1, len(frame) + 1), dtype="int64") if rows is None else pd.Series(rows).reset_index(drop=True)
+    out = frame.copy()
+    ids = _as_text(frame[id_column])
+    rej = _Rejects(source, rows, ids)
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            rej.add(_undecodable(out[col]), str(col), "bytes that are not valid UTF-8; re-save the file as UTF-8")
+    out[id_column] = ids.str.strip()
+    rej.add(out[id_column].isna().to_numpy(), id_column, f"missing {id_column}")
+    dup = out[id_column].duplicated(keep="first").to_numpy() & out[id_column].notna().to_numpy()
+    if dup.any():
+        first_pos: dict[str, int] = {}
+        for pos, v in enumerate(out[id_column]):
+            first_pos.setdefault(v, pos)
+        rej.add(dup, id_column, (f"duplicate {id_column} (first seen at row {rows.iloc[first_pos[v]]})"
+                                 for v in out[id_column][dup]))
+    return out, rows, rej
+
+
 def validate_posts(
     frame: pd.DataFrame,
     *,
@@ -233,24 +257,7 @@ def validate_posts(
     if missing:
         raise _missing_columns_error(source, missing, list(frame.columns), "posts")
     n = len(frame)
-    rows = pd.Series(np.arange(1, n + 1), dtype="int64") if rows is None else pd.Series(rows).reset_index(drop=True)
-    out = frame.copy()
-    ids = _as_text(frame["id"])
-    rej = _Rejects(source, rows, ids)
-
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            rej.add(_undecodable(out[col]), str(col), "bytes that are not valid UTF-8; re-save the file as UTF-8")
-
-    out["id"] = ids.str.strip()
-    rej.add(out["id"].isna().to_numpy(), "id", "missing id")
-    dup = out["id"].duplicated(keep="first").to_numpy() & out["id"].notna().to_numpy()
-    if dup.any():
-        first_pos = {}
-        for pos, v in enumerate(out["id"]):
-            first_pos.setdefault(v, pos)
-        rej.add(dup, "id", (f"duplicate id (first seen at row {rows.iloc[first_pos[v]]})"
-                            for v in out["id"][dup]))
+    out, rows, rej = check_ids(frame, "id", source, rows)
 
     out["text"] = _as_text(frame["text"])
     rej.add(out["text"].isna().to_numpy(), "text", "empty text")
@@ -307,13 +314,7 @@ def validate_incidents(
     if missing:
         raise _missing_columns_error(source, missing, list(frame.columns), "incidents")
     n = len(frame)
-    rows = pd.Series(np.arange(1, n + 1), dtype="int64") if rows is None else pd.Series(rows).reset_index(drop=True)
-    out = frame.copy()
-    ids = _as_text(frame["incident_id"])
-    rej = _Rejects(source, rows, ids)
-    out["incident_id"] = ids
-    rej.add(ids.isna().to_numpy(), "incident_id", "missing incident_id")
-    rej.add((ids.duplicated(keep="first") & ids.notna()).to_numpy(), "incident_id", "duplicate incident_id")
+    out, rows, rej = check_ids(frame, "incident_id", source, rows)
     start, bad = parse_times(frame["start"])
     rej.add(bad, "start", "unparseable time; use ISO-8601 with an offset or Z, or unix seconds/milliseconds")
     rej.add(start.isna().to_numpy() & ~bad, "start", "missing start (incident onset)")

@@ -33,8 +33,7 @@ import numpy as np
 import pandas as pd
 
 from socialnlp.cluster.library import incident_members
-from socialnlp.io.contract import (ContractError, ReadResult, _as_text, _is_blank, _raise_first, _Rejects,
-                                   _undecodable, parse_times)
+from socialnlp.io.contract import ContractError, ReadResult, _as_text, _is_blank, _raise_first, check_ids, parse_times
 
 log = logging.getLogger(__name__)
 
@@ -73,22 +72,7 @@ def validate_changes(frame: pd.DataFrame, *, source: str = "<DataFrame>", rows: 
             f"(required: {', '.join(CHANGE_REQUIRED)}; optional: service, kind, description). "
             f"Columns found: {', '.join(map(str, frame.columns)) or 'none'}.")
     n = len(frame)
-    rows = pd.Series(np.arange(1, n + 1), dtype="int64") if rows is None else pd.Series(rows).reset_index(drop=True)
-    out = frame.copy()
-    ids = _as_text(frame["change_id"])
-    rej = _Rejects(source, rows, ids)
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            rej.add(_undecodable(out[col]), str(col), "bytes that are not valid UTF-8; re-save the file as UTF-8")
-    out["change_id"] = ids.str.strip()
-    rej.add(out["change_id"].isna().to_numpy(), "change_id", "missing change_id")
-    dup = (out["change_id"].duplicated(keep="first") & out["change_id"].notna()).to_numpy()
-    if dup.any():
-        first = {}
-        for pos, v in enumerate(out["change_id"]):
-            first.setdefault(v, pos)
-        rej.add(dup, "change_id", (f"duplicate change_id (first seen at row {rows.iloc[first[v]]})"
-                                   for v in out["change_id"][dup]))
+    out, rows, rej = check_ids(frame, "change_id", source, rows)
     times, bad = parse_times(frame["time"])
     rej.add(bad, "time",
             "unparseable time; use ISO-8601 with an offset or Z (2026-03-03T08:14:00Z) or unix seconds/milliseconds")
