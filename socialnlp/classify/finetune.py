@@ -282,9 +282,8 @@ def train_finetuned(posts: pd.DataFrame, body: str | Path, out: str | Path, *, h
     ``batch_size``, ``lr``, ``max_seq_length``, ``prompt``, ``threads``, ...).
     Returns a :class:`TrainReport` whose metrics are on the held-out split.
     """
-    from socialnlp.classify.baselines import LexiconRule, TfidfBaseline
     from socialnlp.classify.persist import save_model
-    from socialnlp.classify.training import TrainReport, class_balance, evaluate_systems, labelled_split, model_card
+    from socialnlp.classify.training import fit_and_evaluate, labelled_split, model_card
     from socialnlp.embed.st import SentenceTransformerEmbedder
 
     out = Path(out)
@@ -297,16 +296,11 @@ def train_finetuned(posts: pd.DataFrame, body: str | Path, out: str | Path, *, h
     # load_model will use.
     clf = IssueClassifier(embedder=SentenceTransformerEmbedder(str(body_dir)), head=head, target=target,
                           cache_dir=cache_dir, random_state=seed)
-    clf.fit(train)
-    systems = {"classifier": clf}
-    if baselines:
-        systems.update({"tfidf_char_lr": TfidfBaseline(), "lexicon_rule": LexiconRule()})
-    metrics = evaluate_systems(systems, train, val)
-    report = TrainReport(model=clf, balance=class_balance(pd.concat([train, val])), metrics=metrics, n_train=len(train), n_val=len(val))
+    report = fit_and_evaluate(clf, train, val, baselines)
     info = {**json.loads((body_dir / MARKER).read_text(encoding="utf-8")), "seconds": seconds}
     card = model_card(report, sources or [], command)
     card = card.replace("## Versions", _finetune_section(info) + "## Versions")
-    report.path = save_model(clf, out, metrics={k: v.reset_index().to_dict(orient="records") for k, v in metrics.items()},
+    report.path = save_model(clf, out, metrics={k: v.reset_index().to_dict(orient="records") for k, v in report.metrics.items()},
                              card=card, data=sources, body_dir=BODY_DIR,
                              extra={"finetune": {k: v for k, v in info.items() if k != "weights_sha256"}})
     return report

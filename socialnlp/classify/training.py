@@ -76,21 +76,27 @@ def evaluate_systems(systems: dict, train: pd.DataFrame, val: pd.DataFrame, embe
     return out
 
 
+def fit_and_evaluate(clf: IssueClassifier, train: pd.DataFrame, val: pd.DataFrame, baselines: bool = True) -> TrainReport:
+    """Fit ``clf`` on ``train``; report it (and the baselines) per language on ``val``."""
+    clf.fit(train)
+    systems = {"classifier": clf}
+    if baselines:
+        systems.update({"tfidf_char_lr": TfidfBaseline(), "lexicon_rule": LexiconRule()})
+    metrics = evaluate_systems(systems, train, val)
+    return TrainReport(model=clf, balance=class_balance(pd.concat([train, val])), metrics=metrics,
+                       n_train=len(train), n_val=len(val))
+
+
 def train_model(posts: pd.DataFrame, out: str | Path | None = None, *, embedder="use-multilingual", head=None,
                 val_split: float = 0.2, target: str = "f1", seed: int = 0, sources: list[str] | None = None,
                 cache_dir=None, baselines: bool = True, command: str | None = None) -> TrainReport:
     """Train on labelled posts, evaluate on a held-out split, and write the model folder to ``out``."""
     train, val = labelled_split(posts, val_split, seed)
     clf = IssueClassifier(embedder=embedder, head=head, target=target, cache_dir=cache_dir, random_state=seed)
-    clf.fit(train)
-    systems = {"classifier": clf}
-    if baselines:
-        systems.update({"tfidf_char_lr": TfidfBaseline(), "lexicon_rule": LexiconRule()})
-    metrics = evaluate_systems(systems, train, val)
-    report = TrainReport(model=clf, balance=class_balance(pd.concat([train, val])), metrics=metrics, n_train=len(train), n_val=len(val))
+    report = fit_and_evaluate(clf, train, val, baselines)
     if out is not None:
         card = model_card(report, sources or [], command)
-        report.path = save_model(clf, out, metrics={k: v.reset_index().to_dict(orient="records") for k, v in metrics.items()},
+        report.path = save_model(clf, out, metrics={k: v.reset_index().to_dict(orient="records") for k, v in report.metrics.items()},
                                  card=card, data=sources)
     return report
 

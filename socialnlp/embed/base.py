@@ -36,6 +36,17 @@ def as_float32_unit(vectors: np.ndarray) -> np.ndarray:
     return v / np.where(norms > 0, norms, 1.0)
 
 
+def group_means(vectors: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Unit mean vector of each consecutive group of rows (``sizes`` rows each; an empty group stays zero)."""
+    out = np.zeros((len(sizes), vectors.shape[1]), dtype=np.float32)
+    start = 0
+    for i, size in enumerate(sizes):
+        if size:
+            out[i] = vectors[start : start + size].mean(axis=0)
+        start += size
+    return as_float32_unit(out)
+
+
 def get_embedder(name: str | Path | Embedder = DEFAULT_EMBEDDER, **kwargs) -> Embedder:
     """An embedder from a name (``use-multilingual``, ``e5-small``), a sentence-transformers
     folder (``st:PATH`` or a path), or an embedder object (returned as it is).

@@ -222,7 +222,7 @@ def _similarities(clusters, changes, posts, windows, embedder, cache_dir, n_post
     """Cosine of (incident i, change j) for the pairs inside a window."""
     if embedder is None or not any(len(w) for w in windows):
         return {}
-    from socialnlp.embed.base import as_float32_unit
+    from socialnlp.embed.base import group_means
     from socialnlp.embed.cache import CachedEmbedder
     from socialnlp.signals.routing import KEYWORD_COLUMNS, TEXT_COLUMN, incident_texts
 
@@ -237,13 +237,7 @@ def _similarities(clusters, changes, posts, windows, embedder, cache_dir, n_post
     change_texts = [_change_text(changes.iloc[j]) for j in wanted]
     flat = [t for g in groups for t in g]
     vectors = emb.encode(flat + change_texts)
-    incident_vectors = np.zeros((len(groups), vectors.shape[1]), dtype=np.float32)
-    start = 0
-    for i, g in enumerate(groups):
-        if g:
-            incident_vectors[i] = vectors[start:start + len(g)].mean(axis=0)
-        start += len(g)
-    incident_vectors = as_float32_unit(incident_vectors)
+    incident_vectors = group_means(vectors[: len(flat)], [len(g) for g in groups])
     position = {j: k for k, j in enumerate(wanted)}
     out = {}
     for i, w in enumerate(windows):

@@ -36,7 +36,7 @@ import yaml
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from socialnlp.embed.base import as_float32_unit
+from socialnlp.embed.base import as_float32_unit, group_means
 from socialnlp.embed.cache import CachedEmbedder
 
 UNROUTED = "unrouted"
@@ -259,13 +259,7 @@ class Router(BaseEstimator):
 
     def _incident_vectors(self, groups: list[list[str]]) -> np.ndarray:
         vectors = self._embedder().encode([text for group in groups for text in group])
-        out = np.zeros((len(groups), vectors.shape[1]), dtype=np.float32)
-        start = 0
-        for i, group in enumerate(groups):
-            if group:
-                out[i] = vectors[start : start + len(group)].mean(axis=0)
-            start += len(group)
-        return as_float32_unit(out)
+        return group_means(vectors, [len(group) for group in groups])
 
     def _scores(self, groups: list[list[str]]) -> np.ndarray:
         check_is_fitted(self, "prototypes_")
