@@ -33,3 +33,19 @@ def use_embedder():
     from socialnlp.embed import get_embedder
 
     return get_embedder("use-multilingual", processes=1)
+
+
+@pytest.fixture(scope="session")
+def demo(use_embedder):
+    """The demo stream with its gold labels as ``is_issue``, and USE embeddings of its issue posts."""
+    import numpy as np
+
+    from socialnlp.embed import CachedEmbedder
+    from socialnlp.io import read_posts
+
+    posts = read_posts(DEMO / "posts.csv", require_time=True)
+    posts["is_issue"] = posts["label"].astype(int)
+    V = np.zeros((len(posts), 512), dtype=np.float32)
+    issue = posts["is_issue"].to_numpy() == 1
+    V[issue] = CachedEmbedder(use_embedder).encode(posts.loc[issue, "text"].tolist())
+    return posts, V

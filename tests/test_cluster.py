@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DEMO
 from socialnlp.cluster import IncidentDetector, adjusted_rand, bcubed, detect, write_outputs
 from socialnlp.cluster.linking import plan_links
 
@@ -252,19 +251,6 @@ def test_predict_assigns_new_posts_without_changing_the_detector():
 
 
 # --------------------------------------------------------------------------- the demo stream (default pipeline)
-@pytest.fixture(scope="session")
-def demo(use_embedder):
-    from socialnlp.embed import CachedEmbedder
-    from socialnlp.io import read_posts
-
-    posts = read_posts(DEMO / "posts.csv", require_time=True)
-    posts["is_issue"] = posts["label"].astype(int)
-    V = np.zeros((len(posts), 512), dtype=np.float32)
-    issue = posts["is_issue"].to_numpy() == 1
-    V[issue] = CachedEmbedder(use_embedder).encode(posts.loc[issue, "text"].tolist())
-    return posts, V
-
-
 @pytest.fixture(scope="session")
 def demo_detector(demo):
     posts, V = demo

@@ -20,12 +20,28 @@ Because every step is a function of the closed slots alone, feeding the posts in
 batches of any size (``partial_fit``) gives the same incidents as one ``fit``, and the
 order of posts within the input does not matter. Posts of a slot that is already
 closed (arriving late) are assigned to the nearest incident without reclustering.
+
+Long streams (``horizon``): what can no longer change is written out and forgotten as
+the stream goes, so memory holds about ``horizon`` of posts plus the incidents still
+open, whatever the length of the period. A post older than ``horizon`` whose incident
+has ended (quiet for ``max(max_gap, dedup_horizon)`` before that) or which belongs to
+none, its report and embedding, the incident's summary row, its alerts and the window
+log older than ``horizon`` go to ``spill_dir`` (Parquet parts) or to compact in-memory
+tables. The incidents are the same as without a horizon (tested): every step reads only
+the last window, the outliers of ``outlier_memory``, incidents of the last ``max_gap``
+and copies of the last ``dedup_horizon``, all younger than the horizon. Three things differ:
+an incident's keywords are weighed (c-TF-IDF) against the posts in memory when it ends,
+not against the whole period; a post arriving more than ``horizon`` late is placed among
+the incidents still in memory; and a repeated post id is recognised within ``horizon`` only.
+:meth:`IncidentDetector.save_state` / :meth:`IncidentDetector.load_state` write and read the
+whole state (JSON, ``.npy`` and Parquet, no pickles), so a long run can stop and resume.
 """
 from __future__ import annotations
 
 import inspect
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -52,6 +68,7 @@ WINDOW_COLUMNS = ["window_start", "window_end", "n_posts", "n_issue", "n_reports
 LINK_COLUMNS = ["window_start", "window_end", "cluster", "incident_id", "action", "similarity", "n_reports",
                 "n_assigned"]
 HISTORY_COLUMNS = ["time", "event", "incident_id", "other_id", "similarity"]
+SPILL_TABLES = ("posts", "clusters", "alerts", "windows", "links", "history")
 ALERT_KEYWORD_DOCS = 500
 
 
@@ -94,6 +111,11 @@ class IncidentDetector(BaseEstimator):
         ``False`` turns alerts off. The detector works on its own copy.
     cache_dir : embedding cache folder (``False``: no disk cache).
     random_state : seed of the reducer (UMAP); with it, results are reproducible.
+    horizon : None (default) keeps every post in memory; ``"auto"`` or a duration (at least
+        :meth:`min_horizon`, about a day with the defaults) bounds memory for long streams: older
+        posts and ended incidents are written out (see the module docstring).
+    spill_dir : folder for what ``horizon`` writes out (Parquet parts, one folder per output
+        table); None keeps it in memory as compact tables (no embeddings, no reports).
 
     >>> det = IncidentDetector(classifier=None).fit(posts)          # doctest: +SKIP
     >>> det.clusters_[["incident_id", "first_seen", "n_authors", "keywords_de"]]   # doctest: +SKIP
@@ -107,7 +129,7 @@ class IncidentDetector(BaseEstimator):
                  outlier_memory: str = "2h", dup_threshold: float = 0.95, dedup_horizon: str = "24h",
                  max_fit: int = 5000, min_coherence: float = 0.2, min_member_similarity: float = 0.1,
                  rule=None, cache_dir=None,
-                 random_state: int | None = 0):
+                 random_state: int | None = 0, horizon: str | None = None, spill_dir=None):
         self.embedder = embedder
         self.classifier = classifier
         self.reducer = reducer
@@ -130,6 +152,8 @@ class IncidentDetector(BaseEstimator):
         self.rule = rule
         self.cache_dir = cache_dir
         self.random_state = random_state
+        self.horizon = horizon
+        self.spill_dir = spill_dir
 
     # ------------------------------------------------------------------ public verbs
     def fit(self, posts, embeddings: np.ndarray | None = None) -> "IncidentDetector":
@@ -152,6 +176,16 @@ class IncidentDetector(BaseEstimator):
         return self
 
     update = partial_fit
+
+    def finish(self) -> "IncidentDetector":
+        """End of a long stream (needs ``horizon``): close every slot, then write out everything
+        still in memory, so the outputs are all in ``spill_dir`` (or the compact tables)."""
+        if not hasattr(self, "reports_") or self.horizon_ns_ is None:
+            raise ValueError("finish() writes out a detector with a horizon; this one has none (use flush())")
+        self.flush()
+        self._evict(np.iinfo(np.int64).max)
+        self._version += 1
+        return self
 
     def flush(self) -> "IncidentDetector":
         """Close every slot that holds posts (end of stream); later posts count as late."""
@@ -195,33 +229,55 @@ class IncidentDetector(BaseEstimator):
 
     @property
     def alerts_(self) -> pd.DataFrame:
-        self._check_fitted()
-        return _frame(self._alerts, ALERT_COLUMNS)
+        return self._output("alerts", lambda: self._with_spilled("alerts", _frame(self._alerts, ALERT_COLUMNS),
+                                                                 "alert_id"))
 
     @property
     def windows_(self) -> pd.DataFrame:
         """One row per clustered window: posts, issue posts, reports, carried outliers,
         clusters and the share of the window's reports left as outliers."""
-        self._check_fitted()
-        return _frame(self._windows, WINDOW_COLUMNS)
+        return self._output("windows", lambda: self._with_spilled("windows", _frame(self._windows, WINDOW_COLUMNS)))
 
     @property
     def links_(self) -> pd.DataFrame:
         """Which cluster of which window joined which incident, and why: ``action`` (new, join,
         split) and ``similarity`` (the share of the cluster's posts already in the incident when
         it continues one, else the centroid cosine to the most similar incident)."""
-        self._check_fitted()
-        return _frame(self._links, LINK_COLUMNS)
+        return self._output("links", lambda: self._with_spilled("links", _frame(self._links, LINK_COLUMNS)))
 
     @property
     def history_(self) -> pd.DataFrame:
         """Incident events: ``new``, ``split`` (other_id = parent), ``merge`` (other_id = survivor;
         ``similarity`` = the smaller of the two incidents' shares of the cluster that merged them)."""
-        self._check_fitted()
-        return _frame(self._history, HISTORY_COLUMNS)
+        return self._output("history", lambda: self._with_spilled("history", _frame(self._history, HISTORY_COLUMNS)))
+
+    def min_horizon(self) -> pd.Timedelta:
+        """The shortest ``horizon`` that leaves the incidents unchanged: every step looks back at
+        most this far (window + outlier_memory, two windows for the alert rule, max_gap + window,
+        dedup_horizon + window), plus one step."""
+        td = pd.Timedelta
+        window = td(self.window)
+        return max(window + td(self.outlier_memory), 2 * window, td(self.max_gap) + window,
+                   td(self.dedup_horizon) + window) + td(self.step)
+
+    def save_state(self, path, extra: dict | None = None) -> Path:
+        """Write the whole state to the folder ``path`` (JSON, ``.npy``, Parquet; no pickles);
+        ``extra`` (JSON-able, e.g. how far the input was read) is stored with it."""
+        from socialnlp.cluster.checkpoint import save_detector
+
+        return save_detector(self, path, extra)
+
+    @classmethod
+    def load_state(cls, path, **objects) -> "IncidentDetector":
+        """A detector as :meth:`save_state` left it. Parameters that are objects (an embedder,
+        the classifier, a custom rule) are not saved: pass them again as keyword arguments."""
+        from socialnlp.cluster.checkpoint import load_detector
+
+        return load_detector(cls, path, **objects)
 
     # ------------------------------------------------------------------ set-up
-    def _reset(self) -> None:
+    def _reset(self, fresh: bool = True) -> None:
+        """Empty state; ``fresh=False`` (loading a saved state) keeps the spill folder's parts."""
         self._check_params()
         self.window_ns_ = int(pd.Timedelta(self.window).value)
         self.step_ns_ = int(pd.Timedelta(self.step).value)
@@ -238,6 +294,15 @@ class IncidentDetector(BaseEstimator):
         self._row_late = GrowingArray(bool)
         self._row_issue = GrowingArray(np.int8)
         self._row_id: list[str] = []
+        self.horizon_ns_ = self._horizon_ns()
+        self.n_alerts_ = 0
+        self.n_spilled_posts_ = 0
+        self._spilled: dict[str, list[pd.DataFrame]] = {name: [] for name in SPILL_TABLES}
+        self._spill_parts = 0
+        if self.spill_dir is not None and fresh:
+            from socialnlp.cluster.checkpoint import clear_spill
+
+            clear_spill(self.spill_dir)
         self._seen_ids: set[str] = set()
         self._pending_rows: dict[int, np.ndarray] = {}   # issue rows of open slots -> vector
         self._tokens: list[list[str] | None] = []
@@ -248,6 +313,18 @@ class IncidentDetector(BaseEstimator):
         self._cache: dict[str, tuple[int, pd.DataFrame]] = {}
         self._version = 0
         self._text_by_id: pd.Series | None = None
+
+    def _horizon_ns(self) -> int | None:
+        if self.horizon is None:
+            return None
+        least = self.min_horizon()
+        if self.horizon == "auto":
+            return int(least.value)
+        if pd.Timedelta(self.horizon) < least:
+            raise ValueError(f"horizon {self.horizon} is shorter than the detector looks back ({least}: "
+                             "window + max(outlier_memory, window, max_gap, dedup_horizon) + step); use "
+                             f"horizon='auto' or at least {least}, or shorten dedup_horizon/max_gap")
+        return int(pd.Timedelta(self.horizon).value)
 
     def _check_params(self) -> None:
         window, step = pd.Timedelta(self.window), pd.Timedelta(self.step)
@@ -426,6 +503,8 @@ class IncidentDetector(BaseEstimator):
             order = self._sorted_rows(rows)
             self._add_reports(rows[order], vectors[order])
             self._cluster_window(end - self.window_ns_, end)
+        if self.horizon_ns_ is not None:
+            self._evict(end - self.horizon_ns_)
         self._version += 1
 
     def _pool(self, start: int, end: int) -> tuple[np.ndarray, int]:
@@ -590,7 +669,8 @@ class IncidentDetector(BaseEstimator):
                                      self._report_tokens(both), top_n=5)
         lang_order = list(json.loads(language_counts(langs)))
         samples = representatives(store.vectors.values[mine], [store.post_id[i] for i in mine], langs, n=3)
-        return {"alert_id": len(self._alerts), "incident_id": int(incident), "alert_time": _ts(t),
+        self.n_alerts_ += 1
+        return {"alert_id": self.n_alerts_ - 1, "incident_id": int(incident), "alert_time": _ts(t),
                 "n_posts": int(len(rows)), "n_authors": int(fired["n_authors"]), "languages": language_counts(langs),
                 "keywords": merged_keywords({lang: w.get(0, []) for lang, w in words.items()}, lang_order),
                 "sample_post_ids": json.dumps(samples[:5], ensure_ascii=False),
@@ -632,33 +712,47 @@ class IncidentDetector(BaseEstimator):
         return out
 
     def _build_posts(self) -> pd.DataFrame:
-        table = self._table().copy()
+        return self._with_spilled("posts", self._posts_frame(np.arange(len(self._row_time))), ["created_at", "id"])
+
+    def _posts_frame(self, rows: np.ndarray) -> pd.DataFrame:
+        table = self._table()
         if not len(table):
-            return table
-        table["is_issue"] = self._row_issue.values.astype(int)
-        table["report_id"] = self._row_report.values.copy()
-        table["is_copy"] = self._row_copy.values.copy()
-        table["late"] = self._row_late.values.copy()
-        table["incident_id"] = self._row_incident()
+            return table.copy()
+        table = table.iloc[rows].copy()
+        table["is_issue"] = self._row_issue.values[rows].astype(int)
+        table["report_id"] = self._report_ids(self._row_report.values[rows])
+        table["is_copy"] = self._row_copy.values[rows]
+        table["late"] = self._row_late.values[rows]
+        table["incident_id"] = self._row_incident()[rows]
         return table.sort_values(["created_at", "id"], kind="stable").reset_index(drop=True)
+
+    def _report_ids(self, positions: np.ndarray) -> np.ndarray:
+        out = np.array(positions, dtype=np.int64)
+        has = out >= 0
+        if has.any():
+            out[has] = self.reports_.report_id.values[out[has]]
+        return out
 
     def _build_clusters(self) -> pd.DataFrame:
         store = self.reports_
-        if store is None or not len(store):
+        alive = [] if store is None else sorted(set(store.incident.values[store.incident.values >= 0].tolist()))
+        return self._with_spilled("clusters", self._cluster_rows(alive), ["incident_id"])
+
+    def _cluster_rows(self, incidents: list[int]) -> pd.DataFrame:
+        """Summary rows of ``incidents``; keywords are weighed against every report in memory."""
+        if not incidents:
             return pd.DataFrame(columns=CLUSTER_COLUMNS)
+        store = self.reports_
         incident_of_report = store.incident.values
-        alive = sorted(set(incident_of_report[incident_of_report >= 0].tolist()))
-        if not alive:
-            return pd.DataFrame(columns=CLUSTER_COLUMNS)
         row_incident = self._row_incident()
         langs = np.array(store.lang, dtype=object)
         words = keywords_by_language(incident_of_report, langs, self._report_tokens(np.arange(len(store))))
-        alerts = self.alerts_
+        alerts = _frame(self._alerts, ALERT_COLUMNS)
         row_lang = self._table()["lang"].to_numpy()
         reports_of = _groups(incident_of_report)
         rows_of = _groups(row_incident)
         rows_out = []
-        for incident in alive:
+        for incident in incidents:
             reports, rows = reports_of[incident], rows_of[incident]
             times = self._row_time.values[rows]
             mine = alerts[alerts["incident_id"].isin(self._absorbed_into(incident))] if len(alerts) else alerts
@@ -679,6 +773,85 @@ class IncidentDetector(BaseEstimator):
                 "first_alert_time": mine["alert_time"].min() if len(mine) else pd.NaT,
             })
         return pd.DataFrame(rows_out, columns=CLUSTER_COLUMNS)
+
+    # ------------------------------------------------------------------ long streams
+    def _evict(self, cutoff: int) -> None:
+        """Write out and forget what no later step reads (see ``horizon``): posts older than ``cutoff``
+        that belong to no incident or to one that ended, their reports, and the ended incidents."""
+        times = self._row_time.values
+        if not len(times) or times.min() >= cutoff:
+            return   # an ended incident's posts are all older than cutoff, so none ended either
+        store = self.reports_
+        quiet = max(int(pd.Timedelta(self.max_gap).value), int(pd.Timedelta(self.dedup_horizon).value))
+        ended = sorted(i for i, inc in self.incidents_.items()
+                       if inc["merged_into"] == NONE and inc["last_window"] + quiet < cutoff)
+        gone = set(ended) | {i for i, inc in self.incidents_.items() if inc["merged_into"] in ended}
+        n_reports = 0 if store is None else len(store)
+        drop_report = np.zeros(n_reports, dtype=bool)
+        if n_reports:
+            incident = store.incident.values
+            drop_report = (store.time.values < cutoff) & ((incident == NONE) | np.isin(incident, ended))
+        report = self._row_report.values
+        drop_row = times < cutoff
+        has = report >= 0
+        drop_row[has] = drop_report[report[has]]   # a copy leaves with its report, never before it
+        if ended:
+            self._spill("clusters", self._cluster_rows(ended))
+            self._spill("alerts", _frame([a for a in self._alerts if a["incident_id"] in gone], ALERT_COLUMNS))
+            self._alerts = [a for a in self._alerts if a["incident_id"] not in gone]
+            for i in gone:
+                del self.incidents_[i]
+            if self.rule_ is not None and hasattr(self.rule_, "forget"):
+                self.rule_.forget(sorted(gone))
+        for name, key, columns in (("windows", "window_end", WINDOW_COLUMNS), ("links", "window_end", LINK_COLUMNS),
+                                   ("history", "time", HISTORY_COLUMNS)):
+            rows = getattr(self, f"_{name}")
+            n_old = sum(1 for r in rows if r[key].value < cutoff)   # in time order
+            self._spill(name, _frame(rows[:n_old], columns))
+            setattr(self, f"_{name}", rows[n_old:])
+        if drop_row.any():
+            dropped = np.flatnonzero(drop_row)
+            self._spill("posts", self._posts_frame(dropped))
+            self.n_spilled_posts_ += len(dropped)
+            keep_row = ~drop_row
+            new_row = np.where(keep_row, np.cumsum(keep_row) - 1, NONE)
+            for array in (self._row_time, self._row_report, self._row_copy, self._row_late, self._row_issue):
+                array.keep(keep_row)
+            if n_reports:
+                new_pos = store.keep(~drop_report, new_row)
+                report = self._row_report.values
+                report[report >= 0] = new_pos[report[report >= 0]]
+                self._tokens = [t for t, d in zip(self._tokens, drop_report) if not d]
+            self._seen_ids.difference_update(self._row_id[i] for i in dropped)
+            self._row_id = [r for r, d in zip(self._row_id, drop_row) if not d]
+            self._pending_rows = {int(new_row[r]): v for r, v in self._pending_rows.items()}
+            self._frames = [self._table().loc[keep_row].reset_index(drop=True)]
+            self._text_by_id = None
+
+    def _spill(self, name: str, frame: pd.DataFrame) -> None:
+        if not len(frame):
+            return
+        if self.spill_dir is None:
+            self._spilled[name].append(frame.reset_index(drop=True))
+            return
+        folder = Path(self.spill_dir) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(folder / f"part-{self._spill_parts:06d}.parquet", index=False)
+        self._spill_parts += 1
+
+    def _spilled_frames(self, name: str) -> list[pd.DataFrame]:
+        if self.spill_dir is None:
+            return list(self._spilled[name])
+        return [pd.read_parquet(p) for p in sorted((Path(self.spill_dir) / name).glob("part-*.parquet"))]
+
+    def _with_spilled(self, name: str, live: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
+        """An output table: what was written out (oldest first) and what is still in memory."""
+        self._check_fitted()
+        parts = [f for f in self._spilled_frames(name) + [live] if len(f)]
+        if not parts or parts == [live]:
+            return live
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values(order, kind="stable").reset_index(drop=True) if order else out
 
     def _absorbed_into(self, incident: int) -> list[int]:
         return [i for i, inc in self.incidents_.items() if i == incident or inc["merged_into"] == incident]

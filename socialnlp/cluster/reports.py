@@ -45,6 +45,20 @@ class GrowingArray:
         """A view of the filled part (writes go through)."""
         return self._data[: self._n]
 
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the rows where ``mask`` is False (the capacity shrinks with them)."""
+        kept = self.values[np.asarray(mask, dtype=bool)]
+        self._data = np.zeros((max(16, 2 * len(kept)),) + self._data.shape[1:], dtype=self._data.dtype)
+        self._data[: len(kept)] = kept
+        self._n = len(kept)
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> "GrowingArray":
+        values = np.asarray(values)
+        out = cls(values.dtype, values.shape[1] if values.ndim == 2 else None)
+        out.append(values)
+        return out
+
 
 class ReportStore:
     """Reports with their time, post, author, language, incident and embedding.
@@ -59,6 +73,8 @@ class ReportStore:
         self.dup_threshold = dup_threshold
         self.near_dup_horizon_ns = near_dup_horizon_ns
         self.key_horizon_ns = key_horizon_ns
+        self.n_total = 0                          # reports ever added (report ids are 0, 1, ...)
+        self.report_id = GrowingArray(np.int64)  # stable id; positions shift when old reports are dropped
         self.time = GrowingArray(np.int64)       # created_at of the first post, ns since the epoch
         self.post_row = GrowingArray(np.int64)   # row of the first post in the detector's post table
         self.incident = GrowingArray(np.int64)
@@ -100,8 +116,8 @@ class ReportStore:
             else:
                 report[i] = self._new_report(rows[i], times[i], post_ids[i], vectors[i], authors[i], langs[i])
                 leader[i] = True
-            if keys[i] and keys[i] not in self.key_index:
-                self.key_index[keys[i]] = int(report[i])
+            if keys[i] and (keys[i] not in self.key_index or self._key_match(keys[i], int(times[i])) < 0):
+                self.key_index[keys[i]] = int(report[i])   # an expired key points at its newest report
         return report, copy
 
     def _key_match(self, key: str, time_ns: int) -> int:
@@ -123,6 +139,8 @@ class ReportStore:
 
     def _new_report(self, row, time_ns, post_id, vector, author, lang) -> int:
         rid = len(self)
+        self.report_id.append([self.n_total])
+        self.n_total += 1
         self.time.append([time_ns])
         self.post_row.append([row])
         self.incident.append([-1])
@@ -132,6 +150,21 @@ class ReportStore:
         self.author.append(str(author))
         self.lang.append(str(lang))
         return rid
+
+    def keep(self, mask: np.ndarray, new_row: np.ndarray) -> np.ndarray:
+        """Drop the reports where ``mask`` is False; ``new_row`` maps old post rows to new ones.
+        Returns the new position of every old report (-1: dropped)."""
+        mask = np.asarray(mask, dtype=bool)
+        new_pos = np.where(mask, np.cumsum(mask) - 1, -1)
+        for array in (self.report_id, self.time, self.post_row, self.incident, self.n_posts, self.vectors):
+            array.keep(mask)
+        self.post_row.values[:] = new_row[self.post_row.values]
+        idx = np.flatnonzero(mask)
+        self.post_id = [self.post_id[i] for i in idx]
+        self.author = [self.author[i] for i in idx]
+        self.lang = [self.lang[i] for i in idx]
+        self.key_index = {k: int(new_pos[v]) for k, v in self.key_index.items() if mask[v]}
+        return new_pos
 
     def between(self, start_ns: int, end_ns: int) -> np.ndarray:
         """Ids of reports whose first post lies in [start, end)."""

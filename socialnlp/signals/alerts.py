@@ -84,6 +84,20 @@ class BurstRule:
         s["last_alert_ns"] = max(last) if last else None
         self.state_.pop(int(absorbed), None)
 
+    def forget(self, incident_ids) -> None:
+        """Drop the state of incidents that ended (bounded memory over long streams)."""
+        if hasattr(self, "state_"):
+            for i in incident_ids:
+                self.state_.pop(int(i), None)
+
+    def get_state(self) -> dict:
+        """The fitted state as JSON-able data (for checkpoints)."""
+        return {str(k): dict(v) for k, v in getattr(self, "state_", {}).items()}
+
+    def set_state(self, state: dict) -> "BurstRule":
+        self.state_ = {int(k): dict(v) for k, v in state.items()}
+        return self
+
     def severity(self, incident_id: int) -> int:
         return int(self._state(incident_id)["severity"])
 

@@ -1,0 +1,135 @@
+"""Long streams: bounded memory gives the same incidents; a stopped run resumes to the same result."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialnlp.cluster import IncidentDetector
+from socialnlp.scale.stream import detect_stream
+
+KEYWORDS = ["keywords_en", "keywords_de", "keywords_zh"]
+BOUNDED = {"dedup_horizon": "2h", "horizon": "auto"}   # min_horizon 4h10m: the demo's 2 days hold ~11 of them
+
+
+def _feed(det, posts, V, n_chunks):
+    """partial_fit in time order, chunk by chunk; the most posts held in memory at once."""
+    order = np.lexsort((posts["id"].to_numpy(), posts["created_at"].to_numpy()))
+    most = 0
+    for part in np.array_split(order, n_chunks):
+        det.partial_fit(posts.iloc[part], V[part])
+        most = max(most, len(det._row_time))
+    return most
+
+
+def _same_incidents(a, b, keywords=True):
+    sort = ["created_at", "id"]
+    pa_, pb = (d.posts_.sort_values(sort).reset_index(drop=True) for d in (a, b))
+    pd.testing.assert_frame_equal(pa_, pb, check_dtype=False, obj="posts_")
+    drop = [] if keywords else KEYWORDS
+    pd.testing.assert_frame_equal(a.clusters_.drop(columns=drop), b.clusters_.drop(columns=drop),
+                                  check_dtype=False, obj="clusters_")
+    for name in ("alerts_", "windows_", "links_", "history_"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_dtype=False, obj=name)
+
+
+def test_horizon_shorter_than_the_detector_looks_back_is_refused():
+    det = IncidentDetector(horizon="6h")     # dedup_horizon 24h: needs 25h10m
+    with pytest.raises(ValueError, match="25 days|1 days 01:10:00"):
+        det._reset()
+    assert IncidentDetector(dedup_horizon="2h").min_horizon() == pd.Timedelta("4h10min")
+
+
+@pytest.fixture(scope="module")
+def unbounded(demo):
+    posts, V = demo
+    return IncidentDetector(classifier=None, dedup_horizon="2h").fit(posts, V)
+
+
+def test_bounded_memory_gives_the_same_incidents_and_holds_a_fraction_of_the_posts(demo, unbounded):
+    posts, V = demo
+    det = IncidentDetector(classifier=None, **BOUNDED)
+    most = _feed(det, posts, V, 24)
+    det.flush()
+    assert det.n_spilled_posts_ > 0 and most < 0.5 * len(posts)
+    assert len(unbounded.clusters_) >= 7 and len(unbounded.alerts_) >= 7
+    _same_incidents(det, unbounded, keywords=False)
+    det.finish()                        # everything written out: the tables are unchanged
+    assert len(det._row_time) == 0 and det.reports_ is not None and len(det.reports_) == 0
+    _same_incidents(det, unbounded, keywords=False)
+
+
+def test_memory_does_not_grow_with_the_length_of_the_period():
+    rng = np.random.default_rng(0)
+    dim, days = 64, 8
+    rows, vecs = [], []
+    centres = rng.normal(size=(days, dim))
+    for minute in range(0, days * 1440, 3):
+        day = minute // 1440
+        burst = 600 <= minute % 1440 < 660     # one incident a day, 10:00-11:00
+        v = centres[day] + 0.3 * rng.normal(size=dim) if burst else rng.normal(size=dim)
+        rows.append({"id": f"p{minute}", "text": f"post {minute}", "lang": "en", "author": f"u{minute % 97}",
+                     "created_at": pd.Timestamp("2026-03-01T00:00Z") + pd.Timedelta(minutes=minute), "is_issue": 1})
+        vecs.append(v / np.linalg.norm(v))
+    posts, V = pd.DataFrame(rows), np.array(vecs, dtype=np.float32)
+    det = IncidentDetector(reducer="none", min_cluster_size=5, rule=False, **BOUNDED)
+    held = []
+    for day in range(days):
+        part = (posts["created_at"].dt.day - 1 == day).to_numpy()
+        det.partial_fit(posts[part], V[part])
+        held.append(len(det._row_time))
+    per_day = len(posts) // days
+    assert max(held) < per_day                      # never more than a day of posts (horizon 4h10m)
+    assert max(held[4:]) <= 1.1 * max(held[1:4])    # and not more late in the period than early
+    det.flush()
+    assert det.clusters_["incident_id"].nunique() >= days - 1
+
+
+def test_a_saved_state_resumes_to_the_same_incidents(tmp_path, demo):
+    posts, V = demo
+    first = IncidentDetector(classifier=None, spill_dir=tmp_path / "a", **BOUNDED)
+    _feed(first, posts, V, 6)
+    first.flush()
+    order = np.lexsort((posts["id"].to_numpy(), posts["created_at"].to_numpy()))
+    half = order[: len(order) // 2]
+    rest = order[len(order) // 2:]
+    det = IncidentDetector(classifier=None, spill_dir=tmp_path / "b", **BOUNDED).partial_fit(posts.iloc[half], V[half])
+    det.save_state(tmp_path / "state")
+    det.partial_fit(posts.iloc[rest[:100]], V[rest[:100]])     # work after the save is lost with the crash ...
+    resumed = IncidentDetector.load_state(tmp_path / "state")   # ... and its written-out parts are dropped
+    resumed.partial_fit(posts.iloc[rest], V[rest]).flush()
+    _same_incidents(resumed, first)
+
+
+def test_a_stopped_detect_run_resumes_from_its_checkpoint(tmp_path, demo, monkeypatch):
+    posts, _ = demo
+    days = [posts[posts["created_at"].dt.day == d] for d in (3, 4)]
+    files = []
+    for k, day in enumerate(days):
+        files.append(tmp_path / f"day{k}.csv")
+        day.drop(columns=["label"]).to_csv(files[-1], index=False)
+    run = dict(model=None, chunksize=400, **BOUNDED)
+    whole = detect_stream(files, tmp_path / "whole", **run)
+
+    calls = {"n": 0}
+    real = IncidentDetector.partial_fit
+
+    def crash_on_the_fifth(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(IncidentDetector, "partial_fit", crash_on_the_fifth)
+    with pytest.raises(KeyboardInterrupt):
+        detect_stream(files, tmp_path / "resumed", checkpoint=tmp_path / "ck", **run)
+    monkeypatch.setattr(IncidentDetector, "partial_fit", real)
+    again = detect_stream(files, tmp_path / "resumed", checkpoint=tmp_path / "ck", **run)
+    assert again.resumed_at == 4 and again.n_accepted == len(posts) == whole.n_accepted
+    for name in ("clusters.csv", "alerts.csv", "windows.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "resumed" / name), pd.read_csv(tmp_path / "whole" / name),
+                                      obj=name)
+    got, want = (pd.read_parquet(tmp_path / d / "posts.parquet").sort_values(["created_at", "id"]).reset_index(drop=True)
+                 for d in ("resumed", "whole"))
+    pd.testing.assert_frame_equal(got, want)
+    assert (want["incident_id"] >= 0).sum() > 300
+    with pytest.raises(ValueError, match="other settings"):
+        detect_stream(files, tmp_path / "resumed", checkpoint=tmp_path / "ck", **{**run, "window": "30min"})
