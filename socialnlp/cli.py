@@ -136,10 +136,14 @@ def _detector_params(args) -> dict:
 def _cmd_detect(args) -> int:
     from socialnlp.pipeline import run_detect
 
-    run = run_detect(args.input, args.output, model=args.model, routes=args.routes, webhook=args.webhook,
+    long_stream = args.checkpoint is not None or args.horizon is not None
+    if not long_stream and (len(args.input) > 1 or Path(args.input[0]).is_dir()):
+        raise ValueError("several inputs or a folder are read as one long stream: add --checkpoint DIR (or --horizon auto)")
+    run = run_detect(args.input if long_stream else args.input[0], args.output, model=args.model, routes=args.routes, webhook=args.webhook,
                      changes=args.changes, changes_before=args.changes_before, library=args.library,
                      library_threshold=args.library_threshold, run_id=args.run_id, pseudonymize=args.pseudonymize,
                      pseudonym_key_file=args.pseudonym_key_file, max_quote_chars=args.max_quote_chars,
+                     checkpoint=args.checkpoint, horizon=args.horizon, chunksize=args.chunksize,
                      **_detector_params(args))
     det = run.detector
     print(run.read_summary)
@@ -242,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Score posts, cluster issue posts in sliding windows into incidents, raise burst "
                                      "alerts and route them. Writes OUTDIR/posts.parquet, clusters.csv, alerts.csv, "
                                      "windows.csv and alerts.jsonl (helpdesk payloads with delivery status).")
-    det.add_argument("input", help="posts file with created_at (CSV, JSONL or Parquet)")
+    det.add_argument("input", nargs="+", help="posts with created_at: files (CSV, JSONL, Parquet) or folders of parts; "
+                                              "more than one, or a folder, needs --checkpoint or --horizon")
     det.add_argument("-o", "--output", required=True, help="output folder")
     _add_detector_args(det)
     det.add_argument("--routes", default=None, help="routes.yaml: teams with descriptions and example posts")
@@ -257,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                                  "(key: $SOCIALNLP_PSEUDONYM_KEY or --pseudonym-key-file; else random per run)")
     det.add_argument("--pseudonym-key-file", default=None, help="file holding the pseudonym key")
     det.add_argument("--max-quote-chars", type=int, default=280, help="longest quoted post in outputs and payloads (default 280)")
+    det.add_argument("--checkpoint", default=None, help="long streams: save progress in this folder after every chunk; "
+                                                        "run the same command again to resume after a stop")
+    det.add_argument("--horizon", default=None, help="long streams: keep this much of the stream in memory ('auto' = "
+                                                     "the least that leaves the incidents unchanged, ~25h by default)")
+    det.add_argument("--chunksize", type=int, default=None, help="rows read at a time with --checkpoint/--horizon (default 20000)")
     det.set_defaults(func=_cmd_detect)
 
     ev = sub.add_parser("evaluate", help="lead time per incident against onset and declaration, with baselines and plots",

@@ -34,7 +34,8 @@ def run_detect(posts, outdir: str | Path, *, model="default", routes: str | Path
                webhook: str | None = None, embedder="use-multilingual", changes=None, changes_before: str = "6h",
                library: str | Path | None = None, library_threshold: float = 0.85, run_id: str | None = None,
                pseudonymize: bool = False, pseudonym_key_file: str | Path | None = None,
-               max_quote_chars: int = 280, **params) -> DetectRun:
+               max_quote_chars: int = 280, checkpoint: str | Path | None = None, horizon: str | None = None,
+               chunksize: int | None = None, **params) -> DetectRun:
     """Score and cluster a stream, route its incidents, write the outputs and the alert outbox.
 
     Writes into ``outdir``: ``posts.parquet`` (scored posts, ``incident_id`` = detected incident or
@@ -45,28 +46,51 @@ def run_detect(posts, outdir: str | Path, *, model="default", routes: str | Path
     (``similar_past``) and adds this run's; ``pseudonymize`` replaces author handles and @mentions with
     keyed hashes before anything is embedded or written. Quotes are cut at ``max_quote_chars``. ``params`` go to
     :class:`~socialnlp.cluster.IncidentDetector` (``window``, ``step``, ``min_cluster_size``, ...).
+
+    Long streams: with ``checkpoint`` (a folder) or ``horizon`` the input (a file, a folder of parts
+    or a list) is read ``chunksize`` rows at a time and detected in bounded memory
+    (:func:`socialnlp.scale.stream.detect_stream`); with ``checkpoint`` a stopped run resumes.
+    ``changes`` and ``library`` then read the posts back from ``posts.parquet``.
     """
     from socialnlp.classify import load_model
     from socialnlp.cluster import detect, write_outputs
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    result = read_posts(posts, require_time=True, return_rejects=True)
-    if result.n_accepted == 0:
-        raise ValueError(f"{result.summary()}: no post could be read, nothing to detect")
-    if result.n_rejected:
-        result.rejects.to_csv(outdir / "rejects.csv", index=False)
-    table = result.table
+    pseudonymizer = None
     if pseudonymize:  # before anything is embedded or written: every output then carries pseudonyms only
         from socialnlp.privacy import Pseudonymizer
 
-        table = Pseudonymizer(key_file=pseudonym_key_file).pseudonymize_frame(table)
+        pseudonymizer = Pseudonymizer(key_file=pseudonym_key_file)
     classifier = load_model(model) if isinstance(model, (str, Path)) else model
-    detector = detect(table, model=classifier, embedder=embedder, **params)
-    files = write_outputs(detector, outdir)
-    if "incident_id" in table.columns:
-        _keep_gold_ids(files["posts"], table)
-    run = DetectRun(detector=detector, outdir=outdir, files=files, read_summary=result.summary(), n_rejected=result.n_rejected)
+    if checkpoint is not None or horizon is not None:
+        from socialnlp.scale.stream import DEFAULT_CHUNK, detect_stream
+
+        def prepare(table: pd.DataFrame) -> pd.DataFrame:
+            if pseudonymizer is not None:
+                table = pseudonymizer.pseudonymize_frame(table)
+            return table.rename(columns={"incident_id": "gold_incident_id"})
+
+        streamed = detect_stream(posts, outdir, model=classifier, checkpoint=checkpoint, horizon=horizon or "auto",
+                                 chunksize=chunksize or DEFAULT_CHUNK, transform=prepare, embedder=embedder, **params)
+        detector, files = streamed.detector, streamed.files
+        run = DetectRun(detector=detector, outdir=outdir, files=files, read_summary=streamed.summary(),
+                        n_rejected=streamed.n_rejected)
+    else:
+        result = read_posts(posts, require_time=True, return_rejects=True)
+        if result.n_accepted == 0:
+            raise ValueError(f"{result.summary()}: no post could be read, nothing to detect")
+        if result.n_rejected:
+            result.rejects.to_csv(outdir / "rejects.csv", index=False)
+        table = result.table
+        if pseudonymizer is not None:
+            table = pseudonymizer.pseudonymize_frame(table)
+        detector = detect(table, model=classifier, embedder=embedder, **params)
+        files = write_outputs(detector, outdir)
+        if "incident_id" in table.columns:
+            _keep_gold_ids(files["posts"], table)
+        run = DetectRun(detector=detector, outdir=outdir, files=files, read_summary=result.summary(),
+                        n_rejected=result.n_rejected)
     alerts = detector.alerts_.copy()
     clusters = detector.clusters_.copy()
     if routes is not None:

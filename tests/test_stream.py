@@ -133,3 +133,26 @@ def test_a_stopped_detect_run_resumes_from_its_checkpoint(tmp_path, demo, monkey
     assert (want["incident_id"] >= 0).sum() > 300
     with pytest.raises(ValueError, match="other settings"):
         detect_stream(files, tmp_path / "resumed", checkpoint=tmp_path / "ck", **{**run, "window": "30min"})
+
+
+def test_detect_cli_reads_a_folder_as_one_long_stream(tmp_path, demo, capsys):
+    from socialnlp.cli import main
+
+    posts, _ = demo
+    morning = posts[(posts["created_at"] >= "2026-03-03T05:00Z") & (posts["created_at"] < "2026-03-03T09:00Z")]
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for k, part in enumerate(np.array_split(np.arange(len(morning)), 3)):
+        morning.iloc[part].drop(columns=["is_issue"]).to_parquet(folder / f"part-{k}.parquet", index=False)
+    assert main(["detect", str(folder), "-o", str(tmp_path / "x")]) == 2
+    assert "--checkpoint" in capsys.readouterr().err
+    args = ["detect", str(folder), "-o", str(tmp_path / "out"), "--checkpoint", str(tmp_path / "ck"), "--chunksize", "150"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert f"accepted {len(morning)}" in first and "incidents" in first
+    clusters = pd.read_csv(tmp_path / "out" / "clusters.csv")
+    assert len(clusters) >= 1 and "keywords_de" in clusters.columns
+    assert main(args) == 0                                # done already: resumes after the last chunk
+    assert "resumed after chunk" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "clusters.csv"), clusters)
+    assert "gold_incident_id" in pd.read_parquet(tmp_path / "out" / "posts.parquet").columns

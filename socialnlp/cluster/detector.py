@@ -848,7 +848,7 @@ class IncidentDetector(BaseEstimator):
         """An output table: what was written out (oldest first) and what is still in memory."""
         self._check_fitted()
         parts = [f for f in self._spilled_frames(name) + [live] if len(f)]
-        if not parts or parts == [live]:
+        if not parts or (len(parts) == 1 and parts[0] is live):
             return live
         out = pd.concat(parts, ignore_index=True)
         return out.sort_values(order, kind="stable").reset_index(drop=True) if order else out

@@ -1,0 +1,150 @@
+"""Detection over a whole stream, and how it grows, against BERTopic on the same embeddings.
+
+    python benchmarks/stream.py growth [--sizes 10000 30000 100000 300000] [--per-hour 600] [--bertopic-max 100000]
+    python benchmarks/stream.py e2e [--n 100000] [--per-hour 4000]
+
+growth: ``n`` real issue posts (``_data.real_posts``: English, German and Chinese sets,
+repeated with new ids beyond their pool), ``--per-hour`` of them an hour in shuffled order,
+so a bigger ``n`` is a longer period at the same rate. Embeddings (USE-multilingual) come
+from the on-disk cache, filled on the first run. Timed in one process, after numba's
+one-off compilation: the detector (UMAP + hdbscan, the default; then fast_hdbscan; then
+the default with ``horizon="auto"``, bounded memory) fitting the whole stream window by
+window with alerts, and BERTopic 0.17 (its default UMAP + HDBSCAN, ``min_topic_size`` 10
+like the detector's ``min_cluster_size``) fitted once on all ``n`` embeddings. Prints seconds,
+seconds per window, the BERTopic/detector ratio and each method's growth exponent (the
+slope of log seconds against log n).
+
+e2e: ``socialnlp detect`` on ``--n`` real posts (the default classifier decides which are
+issues), in a child process, with a cold embedding cache and again warm: the whole job
+(read, embed, classify, cluster, alert, write), in seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from _data import real_posts
+
+T0 = pd.Timestamp("2026-03-01T00:00Z")
+warnings.filterwarnings("ignore")
+
+
+def timed_stream(n: int, per_hour: int) -> pd.DataFrame:
+    posts = real_posts(n).drop(columns=["label"])
+    posts["created_at"] = T0 + pd.to_timedelta(np.arange(n) * 3600.0 / per_hour, unit="s")
+    posts["author"] = posts["id"]
+    posts["is_issue"] = 1
+    return posts
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    from socialnlp.embed import CachedEmbedder
+
+    return CachedEmbedder("use-multilingual", progress=True).encode(texts)
+
+
+def bertopic_fit(docs: list[str], V: np.ndarray, min_topic_size: int = 10, seed: int = 0) -> np.ndarray:
+    from bertopic import BERTopic
+    from hdbscan import HDBSCAN
+    from umap import UMAP
+
+    umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", low_memory=False, random_state=seed)
+    hdb = HDBSCAN(min_cluster_size=min_topic_size, metric="euclidean", cluster_selection_method="eom",
+                  prediction_data=True)
+    model = BERTopic(umap_model=umap, hdbscan_model=hdb, min_topic_size=min_topic_size, calculate_probabilities=False)
+    topics, _ = model.fit_transform(docs, embeddings=V)
+    return np.asarray(topics)
+
+
+def cmd_growth(args) -> None:
+    from socialnlp.cluster import IncidentDetector, warm_up
+
+    t = time.perf_counter()
+    warm_up("umap", "hdbscan"), warm_up("umap", "fast_hdbscan")
+    probe = timed_stream(3000, args.per_hour)
+    bertopic_fit(probe["text"].tolist(), embed(probe["text"].tolist()))
+    print(f"one-off compilation and first calls (not counted): {time.perf_counter() - t:.0f} s")
+    methods = {"detector, umap + hdbscan (default)": {},
+               "detector, umap + fast_hdbscan": {"clusterer": "fast_hdbscan"},
+               "detector, default, horizon='auto' (bounded memory)": {"horizon": "auto"}}
+    rows = []
+    for n in args.sizes:
+        posts = timed_stream(n, args.per_hour)
+        V = embed(posts["text"].tolist())
+        hours = n / args.per_hour
+        for name, params in methods.items():
+            t = time.perf_counter()
+            det = IncidentDetector(classifier=None, **params).fit(posts, V)
+            seconds = time.perf_counter() - t
+            n_windows = len(det.windows_)
+            rows.append({"n": n, "method": name, "seconds": seconds, "windows": n_windows,
+                         "s_per_window": seconds / max(1, n_windows), "incidents": len(det.clusters_),
+                         "alerts": len(det.alerts_), "hours": hours})
+            print(rows[-1], flush=True)
+        if n <= args.bertopic_max:
+            t = time.perf_counter()
+            topics = bertopic_fit(posts["text"].tolist(), V)
+            rows.append({"n": n, "method": "BERTopic, one batch", "seconds": time.perf_counter() - t,
+                         "incidents": int(len(set(topics) - {-1})), "hours": hours})
+            print(rows[-1], flush=True)
+    frame = pd.DataFrame(rows)
+    base = frame[frame["method"] == "detector, umap + hdbscan (default)"].set_index("n")["seconds"]
+    bert = frame[frame["method"] == "BERTopic, one batch"].set_index("n")["seconds"]
+    frame["vs_default"] = frame["seconds"] / frame["n"].map(base)
+    print(f"\n{args.per_hour} issue posts an hour; seconds for the whole stream (fit, all windows, alerts)")
+    print(frame[["n", "hours", "method", "windows", "seconds", "s_per_window", "vs_default", "incidents", "alerts"]]
+          .round(3).to_string(index=False))
+    print("\nBERTopic seconds / detector seconds (same embeddings, same stream):")
+    for n in bert.index:
+        print(f"  n={n:>7,}: {bert[n] / base[n]:.2f}x")
+    print("\ngrowth exponent (seconds ~ n^k, least squares over the sizes):")
+    for name, part in frame.groupby("method", sort=False):
+        if len(part) >= 2:
+            k = np.polyfit(np.log(part["n"]), np.log(part["seconds"]), 1)[0]
+            print(f"  {name:<52} k = {k:.2f}  ({', '.join(f'{x:,}' for x in part['n'])})")
+
+
+def cmd_e2e(args) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        posts = timed_stream(args.n, args.per_hour).drop(columns=["is_issue"])
+        src = tmp / "posts.parquet"
+        posts.to_parquet(src, index=False)
+        env = {**os.environ, "SOCIALNLP_CACHE_DIR": str(tmp / "cache")}
+        print(f"{args.n:,} real posts ({posts['text'].nunique():,} distinct texts), {args.per_hour} an hour "
+              f"({args.n / args.per_hour:.0f} h); `socialnlp detect` with the default model")
+        for state in ("cold", "warm"):
+            t = time.perf_counter()
+            out = subprocess.run([sys.executable, "-m", "socialnlp.cli", "detect", str(src), "-o", str(tmp / state)],
+                                 env=env, capture_output=True, text=True)
+            seconds = time.perf_counter() - t
+            if out.returncode:
+                sys.exit(out.stderr[-3000:])
+            print(f"  {state} embedding cache: {seconds:6.1f} s   {out.stdout.strip().splitlines()[-1]}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("growth")
+    g.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000, 300_000])
+    g.add_argument("--per-hour", type=int, default=600)
+    g.add_argument("--bertopic-max", type=int, default=100_000)
+    e = sub.add_parser("e2e")
+    e.add_argument("--n", type=int, default=100_000)
+    e.add_argument("--per-hour", type=int, default=4000)
+    args = ap.parse_args()
+    {"growth": cmd_growth, "e2e": cmd_e2e}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
