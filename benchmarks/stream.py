@@ -1,6 +1,7 @@
 """Detection over a whole stream, and how it grows, against BERTopic on the same embeddings.
 
-    python benchmarks/stream.py growth [--sizes 10000 30000 100000 300000] [--per-hour 600] [--bertopic-max 100000]
+    python benchmarks/stream.py growth [--sizes 10000 30000 100000 300000] [--per-hour 600]
+                                       [--bertopic-max 100000] [--variants-max 30000]
     python benchmarks/stream.py e2e [--n 100000] [--per-hour 4000]
 
 growth: ``n`` real issue posts (``_data.real_posts``: English, German and Chinese sets,
@@ -8,9 +9,11 @@ repeated with new ids beyond their pool), ``--per-hour`` of them an hour in shuf
 so a bigger ``n`` is a longer period at the same rate. Embeddings (USE-multilingual) come
 from the on-disk cache, filled on the first run. Timed in one process, after numba's
 one-off compilation: the detector (UMAP + hdbscan, the default; then fast_hdbscan; then
-the default with ``horizon="auto"``, bounded memory) fitting the whole stream window by
+the default with ``horizon="auto"``, bounded memory; the two variants up to
+``--variants-max``) fitting the whole stream window by
 window with alerts, and BERTopic 0.17 (its default UMAP + HDBSCAN, ``min_topic_size`` 10
-like the detector's ``min_cluster_size``) fitted once on all ``n`` embeddings. Prints seconds,
+like the detector's ``min_cluster_size``) fitted once on all ``n`` embeddings (up to
+``--bertopic-max``: its UMAP over the whole stream outgrows the session). Prints seconds,
 seconds per window, the BERTopic/detector ratio and each method's growth exponent (the
 slope of log seconds against log n).
 
@@ -82,6 +85,8 @@ def cmd_growth(args) -> None:
         V = embed(posts["text"].tolist())
         hours = n / args.per_hour
         for name, params in methods.items():
+            if params and n > args.variants_max:
+                continue
             t = time.perf_counter()
             det = IncidentDetector(classifier=None, **params).fit(posts, V)
             seconds = time.perf_counter() - t
@@ -138,7 +143,8 @@ def main() -> None:
     g = sub.add_parser("growth")
     g.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000, 300_000])
     g.add_argument("--per-hour", type=int, default=600)
-    g.add_argument("--bertopic-max", type=int, default=100_000)
+    g.add_argument("--bertopic-max", type=int, default=100_000, help="largest n BERTopic is fitted on")
+    g.add_argument("--variants-max", type=int, default=30_000, help="largest n for fast_hdbscan and horizon")
     e = sub.add_parser("e2e")
     e.add_argument("--n", type=int, default=100_000)
     e.add_argument("--per-hour", type=int, default=4000)

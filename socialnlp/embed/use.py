@@ -74,14 +74,23 @@ class UseEmbedder:
         # loky (joblib's process pool) starts fresh interpreters, like spawn, so no forked
         # BLAS/OpenMP state can hang a child, and unlike multiprocessing's spawn it works
         # from scripts that lack an ``if __name__ == "__main__"`` guard.
+        # The pool is this embedder's own, not loky's global reusable executor: joblib
+        # (hdbscan's core distances, scikit-learn's n_jobs) takes that one over and fails
+        # with "'_ReusablePoolExecutor' object has no attribute '_temp_folder_manager'" when
+        # it finds one that joblib did not create. Idle workers exit after 300 s.
         if self._pool is None:
-            from joblib.externals.loky import get_reusable_executor
+            from joblib.externals.loky import ProcessPoolExecutor
 
-            self._pool = get_reusable_executor(max_workers=self._n_processes(), initializer=_worker_init, timeout=300)
+            import weakref
+
+            self._pool = ProcessPoolExecutor(max_workers=self._n_processes(), initializer=_worker_init, timeout=300)
+            weakref.finalize(self, self._pool.shutdown, wait=False)   # workers go with the embedder
         return self._pool
 
     def close(self) -> None:
-        self._pool = None  # the reusable executor shuts its idle workers down by itself
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+        self._pool = None
 
     def __getstate__(self):
         state = self.__dict__.copy()
