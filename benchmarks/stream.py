@@ -134,7 +134,8 @@ def cmd_e2e(args) -> None:
             seconds = time.perf_counter() - t
             if out.returncode:
                 sys.exit(out.stderr[-3000:])
-            print(f"  {state} embedding cache: {seconds:6.1f} s   {out.stdout.strip().splitlines()[-1]}", flush=True)
+            found = [line for line in out.stdout.splitlines() if " incidents, " in line]
+            print(f"  {state} embedding cache: {seconds:6.1f} s   {found[0].split(';')[0] if found else ''}", flush=True)
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ def _same_incidents(a, b, keywords=True):
 
 def test_horizon_shorter_than_the_detector_looks_back_is_refused():
     det = IncidentDetector(horizon="6h")     # dedup_horizon 24h: needs 25h10m
-    with pytest.raises(ValueError, match="25 days|1 days 01:10:00"):
+    with pytest.raises(ValueError, match="1 days 01:10:00"):
         det._reset()
     assert IncidentDetector(dedup_horizon="2h").min_horizon() == pd.Timedelta("4h10min")
 
