@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from _data import real_posts
+from detect import bertopic_labels
 
 T0 = pd.Timestamp("2026-03-01T00:00Z")
 warnings.filterwarnings("ignore")
@@ -55,26 +56,13 @@ def embed(texts: list[str]) -> np.ndarray:
     return CachedEmbedder("use-multilingual", progress=True).encode(texts)
 
 
-def bertopic_fit(docs: list[str], V: np.ndarray, min_topic_size: int = 10, seed: int = 0) -> np.ndarray:
-    from bertopic import BERTopic
-    from hdbscan import HDBSCAN
-    from umap import UMAP
-
-    umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", low_memory=False, random_state=seed)
-    hdb = HDBSCAN(min_cluster_size=min_topic_size, metric="euclidean", cluster_selection_method="eom",
-                  prediction_data=True)
-    model = BERTopic(umap_model=umap, hdbscan_model=hdb, min_topic_size=min_topic_size, calculate_probabilities=False)
-    topics, _ = model.fit_transform(docs, embeddings=V)
-    return np.asarray(topics)
-
-
 def cmd_growth(args) -> None:
     from socialnlp.cluster import IncidentDetector, warm_up
 
     t = time.perf_counter()
     warm_up("umap", "hdbscan"), warm_up("umap", "fast_hdbscan")
     probe = timed_stream(3000, args.per_hour)
-    bertopic_fit(probe["text"].tolist(), embed(probe["text"].tolist()))
+    bertopic_labels(probe["text"].tolist(), embed(probe["text"].tolist()), 10)
     print(f"one-off compilation and first calls (not counted): {time.perf_counter() - t:.0f} s")
     methods = {"detector, umap + hdbscan (default)": {},
                "detector, umap + fast_hdbscan": {"clusterer": "fast_hdbscan"},
@@ -97,7 +85,7 @@ def cmd_growth(args) -> None:
             print(rows[-1], flush=True)
         if n <= args.bertopic_max:
             t = time.perf_counter()
-            topics = bertopic_fit(posts["text"].tolist(), V)
+            topics = bertopic_labels(posts["text"].tolist(), V, 10)
             rows.append({"n": n, "method": "BERTopic, one batch", "seconds": time.perf_counter() - t,
                          "incidents": int(len(set(topics) - {-1})), "hours": hours})
             print(rows[-1], flush=True)
