@@ -12,7 +12,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from socialnlp.io.contract import REJECT_COLUMNS, ContractError
-from socialnlp.io.readers import DEFAULT_CHUNK, file_format, iter_posts
+from socialnlp.io.readers import DEFAULT_CHUNK, file_format, iter_posts, table_parts
 
 
 @dataclass
@@ -112,7 +112,7 @@ def score_path(model, input_path: str | Path, output_path: str | Path, **kwargs)
     input_path, output_path = Path(input_path), Path(output_path)
     if not input_path.is_dir():
         return score_file(model, input_path, output_path, **kwargs)
-    parts = sorted(p for p in input_path.iterdir() if p.is_file() and _is_table(p))
+    parts = table_parts(input_path)
     if not parts:
         raise ContractError(f"{input_path}: no .parquet/.csv/.jsonl files in this folder")
     output_path.mkdir(parents=True, exist_ok=True)
@@ -122,11 +122,3 @@ def score_path(model, input_path: str | Path, output_path: str | Path, **kwargs)
         total.add(s)
         total.rejects = s.rejects or total.rejects
     return total
-
-
-def _is_table(path: Path) -> bool:
-    try:
-        file_format(path)
-        return not path.name.endswith(".rejects.csv")
-    except ContractError:
-        return False

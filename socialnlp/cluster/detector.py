@@ -795,37 +795,49 @@ class IncidentDetector(BaseEstimator):
         has = report >= 0
         drop_row[has] = drop_report[report[has]]   # a copy leaves with its report, never before it
         if ended:
-            self._spill("clusters", self._cluster_rows(ended))
-            self._spill("alerts", _frame([a for a in self._alerts if a["incident_id"] in gone], ALERT_COLUMNS))
-            self._alerts = [a for a in self._alerts if a["incident_id"] not in gone]
-            for i in gone:
-                del self.incidents_[i]
-            if self.rule_ is not None and hasattr(self.rule_, "forget"):
-                self.rule_.forget(sorted(gone))
+            self._write_out_incidents(ended, gone)
+        self._write_out_logs(cutoff)
+        if drop_row.any():
+            self._forget(drop_row, drop_report)
+
+    def _write_out_incidents(self, ended: list[int], gone: set[int]) -> None:
+        """Summary rows and alerts of ended incidents (``gone``: with those merged into them)."""
+        self._spill("clusters", self._cluster_rows(ended))
+        self._spill("alerts", _frame([a for a in self._alerts if a["incident_id"] in gone], ALERT_COLUMNS))
+        self._alerts = [a for a in self._alerts if a["incident_id"] not in gone]
+        for i in gone:
+            del self.incidents_[i]
+        if self.rule_ is not None and hasattr(self.rule_, "forget"):
+            self.rule_.forget(sorted(gone))
+
+    def _write_out_logs(self, cutoff: int) -> None:
         for name, key, columns in (("windows", "window_end", WINDOW_COLUMNS), ("links", "window_end", LINK_COLUMNS),
                                    ("history", "time", HISTORY_COLUMNS)):
             rows = getattr(self, f"_{name}")
             n_old = sum(1 for r in rows if r[key].value < cutoff)   # in time order
             self._spill(name, _frame(rows[:n_old], columns))
             setattr(self, f"_{name}", rows[n_old:])
-        if drop_row.any():
-            dropped = np.flatnonzero(drop_row)
-            self._spill("posts", self._posts_frame(dropped))
-            self.n_spilled_posts_ += len(dropped)
-            keep_row = ~drop_row
-            new_row = np.where(keep_row, np.cumsum(keep_row) - 1, NONE)
-            for array in (self._row_time, self._row_report, self._row_copy, self._row_late, self._row_issue):
-                array.keep(keep_row)
-            if n_reports:
-                new_pos = store.keep(~drop_report, new_row)
-                report = self._row_report.values
-                report[report >= 0] = new_pos[report[report >= 0]]
-                self._tokens = [t for t, d in zip(self._tokens, drop_report) if not d]
-            self._seen_ids.difference_update(self._row_id[i] for i in dropped)
-            self._row_id = [r for r, d in zip(self._row_id, drop_row) if not d]
-            self._pending_rows = {int(new_row[r]): v for r, v in self._pending_rows.items()}
-            self._frames = [self._table().loc[keep_row].reset_index(drop=True)]
-            self._text_by_id = None
+
+    def _forget(self, drop_row: np.ndarray, drop_report: np.ndarray) -> None:
+        """Write out the posts ``drop_row``, then drop them and the reports ``drop_report``; the
+        rest is renumbered (posts and reports are positions in arrays)."""
+        dropped = np.flatnonzero(drop_row)
+        self._spill("posts", self._posts_frame(dropped))
+        self.n_spilled_posts_ += len(dropped)
+        keep_row = ~drop_row
+        new_row = np.where(keep_row, np.cumsum(keep_row) - 1, NONE)
+        for array in (self._row_time, self._row_report, self._row_copy, self._row_late, self._row_issue):
+            array.keep(keep_row)
+        if len(drop_report):
+            new_pos = self.reports_.keep(~drop_report, new_row)
+            report = self._row_report.values
+            report[report >= 0] = new_pos[report[report >= 0]]
+            self._tokens = [t for t, d in zip(self._tokens, drop_report) if not d]
+        self._seen_ids.difference_update(self._row_id[i] for i in dropped)
+        self._row_id = [r for r, d in zip(self._row_id, drop_row) if not d]
+        self._pending_rows = {int(new_row[r]): v for r, v in self._pending_rows.items()}
+        self._frames = [self._table().loc[keep_row].reset_index(drop=True)]
+        self._text_by_id = None
 
     def _spill(self, name: str, frame: pd.DataFrame) -> None:
         if not len(frame):

@@ -54,6 +54,21 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
+def table_parts(folder: Path) -> list[Path]:
+    """The table files of a folder in name order: .csv/.tsv/.jsonl/.parquet, not hidden (``.``), not
+    ``_``-prefixed (Parquet's convention for metadata) and not the ``*.rejects.csv`` that scoring writes."""
+    out = []
+    for p in sorted(Path(folder).iterdir()):
+        if not p.is_file() or p.name.startswith(("_", ".")) or p.name.endswith(".rejects.csv"):
+            continue
+        try:
+            file_format(p)
+        except ContractError:
+            continue
+        out.append(p)
+    return out
+
+
 def iter_raw_chunks(path: str | Path, chunksize: int = DEFAULT_CHUNK) -> Iterator[tuple[pd.DataFrame, pd.Series, pd.DataFrame]]:
     """Yield ``(values, row_numbers, rejects)`` chunks of a file, values kept as read.
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from socialnlp.cluster.checkpoint import read_extra
 from socialnlp.cluster.detector import IncidentDetector
-from socialnlp.io.readers import file_format, iter_posts
+from socialnlp.io.readers import iter_posts, table_parts
 
 log = logging.getLogger(__name__)
 DEFAULT_CHUNK = 20_000
@@ -62,7 +62,7 @@ def input_files(inputs) -> list:
             continue
         path = Path(item)
         if path.is_dir():
-            parts = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(("_", ".")) and _is_table(p))
+            parts = table_parts(path)
             if not parts:
                 raise FileNotFoundError(f"{path}: no .csv/.tsv/.jsonl/.parquet files in this folder")
             out.extend(parts)
@@ -170,11 +170,3 @@ def _text(value):
 
 def _plain(value) -> bool:
     return value is None or isinstance(value, (str, int, float, bool, Path))
-
-
-def _is_table(path: Path) -> bool:
-    try:
-        file_format(path)
-        return True
-    except Exception:
-        return False
