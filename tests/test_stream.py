@@ -156,3 +156,14 @@ def test_detect_cli_reads_a_folder_as_one_long_stream(tmp_path, demo, capsys):
     assert "resumed after chunk" in capsys.readouterr().out
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "clusters.csv"), clusters)
     assert "gold_incident_id" in pd.read_parquet(tmp_path / "out" / "posts.parquet").columns
+
+
+def test_bad_horizon_and_damaged_checkpoint_say_what_to_do(tmp_path, demo):
+    with pytest.raises(ValueError, match="not a duration: use 'auto'"):
+        IncidentDetector(horizon="soon")._reset()
+    state = tmp_path / "ck" / "state"
+    state.mkdir(parents=True)
+    (state / "state.json").write_text("{oops")
+    posts, _ = demo
+    with pytest.raises(ValueError, match="delete the checkpoint folder"):
+        detect_stream(posts.head(50), tmp_path / "out", model=None, checkpoint=tmp_path / "ck")

@@ -102,7 +102,7 @@ def read_extra(path) -> dict | None:
     found = _complete(Path(path))
     if found is None:
         return None
-    return json.loads((found / "state.json").read_text(encoding="utf-8"))["extra"]
+    return _read_state(found).get("extra", {})
 
 
 def load_detector(cls, path, **objects):
@@ -110,7 +110,7 @@ def load_detector(cls, path, **objects):
     path = _complete(Path(path))
     if path is None:
         raise FileNotFoundError("no saved detector state there (state.json missing)")
-    state = json.loads((path / "state.json").read_text(encoding="utf-8"))
+    state = _read_state(path)
     if state.get("format") != FORMAT:
         raise ValueError(f"{path}: state format {state.get('format')}, this version reads {FORMAT}")
     missing = [name for name in state["objects"] if name not in objects]
@@ -154,6 +154,17 @@ def load_detector(cls, path, **objects):
     if det.spill_dir is not None:
         trim_spill(det.spill_dir, det._spill_parts)
     return det
+
+
+def _read_state(folder: Path) -> dict:
+    try:
+        state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{folder / 'state.json'}: not a readable detector state ({exc}); it was not written by "
+                         "save_state or was damaged: delete the checkpoint folder to start the run over") from None
+    if not isinstance(state, dict):
+        raise ValueError(f"{folder / 'state.json'}: not a detector state (a JSON object is expected)")
+    return state
 
 
 def _plain(value):

@@ -320,11 +320,16 @@ class IncidentDetector(BaseEstimator):
         least = self.min_horizon()
         if self.horizon == "auto":
             return int(least.value)
-        if pd.Timedelta(self.horizon) < least:
+        try:
+            horizon = pd.Timedelta(self.horizon)
+        except (ValueError, TypeError):
+            raise ValueError(f"horizon {self.horizon!r} is not a duration: use 'auto', None or a pandas offset "
+                             f"such as '30h' (at least {least})") from None
+        if horizon < least:
             raise ValueError(f"horizon {self.horizon} is shorter than the detector looks back ({least}: "
                              "window + max(outlier_memory, window, max_gap, dedup_horizon) + step); use "
                              f"horizon='auto' or at least {least}, or shorten dedup_horizon/max_gap")
-        return int(pd.Timedelta(self.horizon).value)
+        return int(horizon.value)
 
     def _check_params(self) -> None:
         window, step = pd.Timedelta(self.window), pd.Timedelta(self.step)
