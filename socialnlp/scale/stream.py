@@ -16,7 +16,6 @@ that is already closed count as late (assigned to the nearest incident, flagged 
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from socialnlp.cluster.checkpoint import read_extra
 from socialnlp.cluster.detector import IncidentDetector
 from socialnlp.io.readers import iter_posts, table_parts
 
-log = logging.getLogger(__name__)
 DEFAULT_CHUNK = 20_000
 
 
@@ -74,7 +72,7 @@ def input_files(inputs) -> list:
 
 
 def detect_stream(inputs, outdir, *, model="default", checkpoint=None, chunksize: int = DEFAULT_CHUNK,
-                  checkpoint_every: int = 1, horizon: str = "auto", transform=None,
+                  checkpoint_every: int = 1, horizon: str = "auto", transform=None, progress: bool = True,
                   **params) -> StreamResult:
     """Detect incidents over a long stream in bounded memory; resumable with ``checkpoint``.
 
@@ -84,8 +82,11 @@ def detect_stream(inputs, outdir, *, model="default", checkpoint=None, chunksize
     :class:`~socialnlp.cluster.IncidentDetector`. Writes ``OUTDIR/posts.parquet``,
     ``clusters.csv``, ``alerts.csv``, ``windows.csv`` and ``rejects.csv`` (when rows were
     rejected). Rows of ``posts.parquet`` come in the order they left memory; sort by
-    ``created_at, id`` for time order.
+    ``created_at, id`` for time order. ``progress``: a tqdm bar of chunks, with the posts in
+    memory and written out.
     """
+    from tqdm.auto import tqdm
+
     from socialnlp.cluster.outputs import write_outputs
 
     outdir = Path(outdir)
@@ -112,7 +113,6 @@ def detect_stream(inputs, outdir, *, model="default", checkpoint=None, chunksize
                              + ", ".join(f"{k}={a!r} (now {b!r})" for k, (a, b) in changed.items())
                              + "; resume with the same settings, or give a new checkpoint folder")
         counts = extra["counts"]
-        log.info("resuming after chunk %d of the input", counts["n_chunks"])
     else:
         detector = IncidentDetector(classifier=classifier, horizon=horizon, spill_dir=outdir / "_parts", **params)
         detector._reset()                     # also clears the parts of an earlier run
@@ -121,8 +121,10 @@ def detect_stream(inputs, outdir, *, model="default", checkpoint=None, chunksize
             old.unlink()
     done = counts["n_chunks"]
     k = 0
+    bar = tqdm(desc="detecting", unit="chunk", disable=not progress)
     for source in sources:
         for result in iter_posts(source, chunksize=chunksize, require_time=True):
+            bar.update(1)
             if k < done:     # read again (duplicate ids are found across a file's chunks) but not detected
                 k += 1
                 continue
@@ -137,8 +139,8 @@ def detect_stream(inputs, outdir, *, model="default", checkpoint=None, chunksize
                       "n_rejected": counts["n_rejected"] + result.n_rejected, "n_chunks": k}
             if state is not None and k % checkpoint_every == 0:
                 detector.save_state(state, extra={"inputs": names, "chunksize": chunksize, "counts": counts})
-            log.info("chunk %d: %d posts accepted; %d in memory, %d written out", k, result.n_accepted,
-                     len(detector._row_time), detector.n_spilled_posts_)
+            bar.set_postfix(in_memory=len(detector._row_time), written_out=detector.n_spilled_posts_, refresh=False)
+    bar.close()
     if not counts["n_accepted"]:
         raise ValueError(f"{', '.join(names)}: no post could be read, nothing to detect")
     detector.finish()
