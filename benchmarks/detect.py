@@ -26,7 +26,7 @@ import pandas as pd
 
 from socialnlp.cluster import IncidentDetector, warm_up
 from socialnlp.cluster.quality import cluster_quality
-from socialnlp.cluster.stages import cluster_labels, make_clusterer, make_reducer
+from socialnlp.cluster.stages import UMAPReducer, cluster_labels, make_clusterer, make_reducer
 from socialnlp.embed import CachedEmbedder, get_embedder
 from socialnlp.io.adapters import default_data_dir, read_trecis
 from socialnlp.text import dedup_key
@@ -158,6 +158,8 @@ STREAM_CONFIGS = {
     "umap + hdbscan, merges at any age": {"merge_share": 0.25, "merge_within": None},
     "umap + hdbscan min_samples 10": {"min_samples": 10},
     "umap + fast_hdbscan": {"clusterer": "fast_hdbscan"},
+    "umap 50 epochs + hdbscan": {"reducer": UMAPReducer(n_epochs=50)},
+    "umap 30 epochs + hdbscan": {"reducer": UMAPReducer(n_epochs=30)},
     "pca + hdbscan": {"reducer": "pca"},
     "pca + fast_hdbscan": {"reducer": "pca", "clusterer": "fast_hdbscan"},
 }
