@@ -63,13 +63,14 @@ def run_detect(posts, outdir: str | Path, *, model="default", routes: str | Path
 
         pseudonymizer = Pseudonymizer(key_file=pseudonym_key_file)
     classifier = load_model(model) if isinstance(model, (str, Path)) else model
+
+    def prepare(table: pd.DataFrame) -> pd.DataFrame:
+        if pseudonymizer is not None:
+            table = pseudonymizer.pseudonymize_frame(table)
+        return table.rename(columns={"incident_id": "gold_incident_id"})   # the detector writes incident_id
+
     if checkpoint is not None or horizon is not None:
         from socialnlp.scale.stream import DEFAULT_CHUNK, detect_stream
-
-        def prepare(table: pd.DataFrame) -> pd.DataFrame:
-            if pseudonymizer is not None:
-                table = pseudonymizer.pseudonymize_frame(table)
-            return table.rename(columns={"incident_id": "gold_incident_id"})
 
         streamed = detect_stream(posts, outdir, model=classifier, checkpoint=checkpoint, horizon=horizon or "auto",
                                  chunksize=chunksize or DEFAULT_CHUNK, transform=prepare, embedder=embedder, **params)
@@ -82,13 +83,8 @@ def run_detect(posts, outdir: str | Path, *, model="default", routes: str | Path
             raise ValueError(f"{result.summary()}: no post could be read, nothing to detect")
         if result.n_rejected:
             result.rejects.to_csv(outdir / "rejects.csv", index=False)
-        table = result.table
-        if pseudonymizer is not None:
-            table = pseudonymizer.pseudonymize_frame(table)
-        detector = detect(table, model=classifier, embedder=embedder, **params)
+        detector = detect(prepare(result.table), model=classifier, embedder=embedder, **params)
         files = write_outputs(detector, outdir)
-        if "incident_id" in table.columns:
-            _keep_gold_ids(files["posts"], table)
         run = DetectRun(detector=detector, outdir=outdir, files=files, read_summary=result.summary(),
                         n_rejected=result.n_rejected)
     alerts = detector.alerts_.copy()
@@ -140,13 +136,6 @@ def _link_library(detector, clusters: pd.DataFrame, library, threshold: float, r
     lib = IncidentLibrary(library, embedder=embedder)
     lib.add(clusters, centroids, run_id=run_id)
     return lib.similar_past(clusters, centroids, threshold=threshold)
-
-
-def _keep_gold_ids(posts_path: Path, table: pd.DataFrame) -> None:
-    scored = pd.read_parquet(posts_path)
-    gold = dict(zip(table["id"], table["incident_id"]))
-    scored["gold_incident_id"] = scored["id"].map(gold)
-    scored.to_parquet(posts_path, index=False)
 
 
 def _route(clusters: pd.DataFrame, routes, embedder) -> pd.DataFrame:

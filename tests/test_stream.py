@@ -167,3 +167,16 @@ def test_bad_horizon_and_damaged_checkpoint_say_what_to_do(tmp_path, demo):
     posts, _ = demo
     with pytest.raises(ValueError, match="delete the checkpoint folder"):
         detect_stream(posts.head(50), tmp_path / "out", model=None, checkpoint=tmp_path / "ck")
+
+
+def test_both_detect_paths_keep_the_inputs_incident_id_as_gold(tmp_path, demo):
+    from socialnlp.pipeline import run_detect
+
+    posts, _ = demo
+    morning = posts[(posts["created_at"] >= "2026-03-03T05:00Z") & (posts["created_at"] < "2026-03-03T09:00Z")]
+    for name, extra in (("plain", {}), ("stream", {"checkpoint": tmp_path / "ck"})):
+        run_detect(morning, tmp_path / name, model=None, **extra)
+        out = pd.read_parquet(tmp_path / name / "posts.parquet").set_index("id")
+        want = morning.set_index("id")["incident_id"]
+        assert out["gold_incident_id"].loc[want.index].fillna("").tolist() == want.fillna("").tolist(), name
+        assert (out["incident_id"] >= -1).all() and (out["incident_id"] >= 0).any(), name

@@ -182,14 +182,17 @@ def _complete(path: Path) -> Path | None:
     return None
 
 
+def is_saved_param(value) -> bool:
+    """Whether a detector parameter is saved with the state (else it is an object to pass again)."""
+    return value is None or isinstance(value, (str, int, float, bool, Path))
+
+
 def _split_params(det) -> tuple[dict, dict]:
-    """JSON-able parameters, and the names (with types) of those that are objects."""
+    """JSON-able parameters (a path as text), and the names (with types) of those that are objects."""
     params, objects = {}, {}
     for name, value in det.get_params(deep=False).items():
-        if isinstance(value, Path):
-            value = str(value)
-        if value is None or isinstance(value, (str, int, float, bool)):
-            params[name] = value
+        if is_saved_param(value):
+            params[name] = str(value) if isinstance(value, Path) else value
         else:
             objects[name] = type(value).__name__
     return params, objects

@@ -57,19 +57,19 @@ def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _write_parts(frames: list["_Part"], path: Path) -> None:
-    """Concatenate DataFrames into one Parquet file, one at a time: the parts' schemas are unified
+def _write_parts(parts: list["_Part"], path: Path) -> None:
+    """Concatenate parts into one Parquet file, one at a time: their schemas are unified
     (a column that is all null in one part takes its type from the others)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schemas = [part.schema() for part in frames]
+    schemas = [part.schema() for part in parts]
     if not schemas:
         pd.DataFrame().to_parquet(path, index=False)
         return
     schema = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
     with pq.ParquetWriter(path, schema) as writer:
-        for part in frames:
+        for part in parts:
             table = pa.Table.from_pandas(part.frame(), preserve_index=False)
             columns = [table.column(f.name) if f.name in table.column_names else pa.nulls(len(table), f.type)
                        for f in schema]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from socialnlp.cluster.checkpoint import read_extra
+from socialnlp.cluster.checkpoint import is_saved_param, read_extra
 from socialnlp.cluster.detector import IncidentDetector
 from socialnlp.io.readers import iter_posts, table_parts
 
@@ -97,7 +97,7 @@ def detect_stream(inputs, outdir, *, model="default", checkpoint=None, chunksize
     state = Path(checkpoint) / "state" if checkpoint is not None else None
     extra = read_extra(state) if state is not None else None
     rejects_dir = outdir / "_rejects"
-    objects = {k: v for k, v in params.items() if not _plain(v)}
+    objects = {k: v for k, v in params.items() if not is_saved_param(v)}
     if extra is not None:
         if extra.get("inputs") != names or extra.get("chunksize") != chunksize:
             raise ValueError(f"checkpoint {checkpoint} was written for other input or chunk size "
@@ -107,7 +107,7 @@ def detect_stream(inputs, outdir, *, model="default", checkpoint=None, chunksize
                                                **objects)
         saved = detector.get_params(deep=False)
         changed = {k: (saved[k], v) for k, v in {**params, "horizon": horizon}.items()
-                   if _plain(v) and k in saved and _text(saved[k]) != _text(v)}
+                   if is_saved_param(v) and k in saved and _text(saved[k]) != _text(v)}
         if changed:
             raise ValueError(f"checkpoint {checkpoint} was made with other settings: "
                              + ", ".join(f"{k}={a!r} (now {b!r})" for k, (a, b) in changed.items())
@@ -168,7 +168,3 @@ def _name(source) -> str:
 
 def _text(value):
     return str(value) if isinstance(value, Path) else value
-
-
-def _plain(value) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool, Path))
