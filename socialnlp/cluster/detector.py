@@ -487,8 +487,13 @@ class IncidentDetector(BaseEstimator):
         return self._frames[0] if self._frames else pd.DataFrame()
 
     # ------------------------------------------------------------------ slots and windows
+    def _pending(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows waiting for their slot to close, and their times."""
+        rows = np.fromiter(self._pending_rows, dtype=np.int64, count=len(self._pending_rows))
+        return rows, self._row_time.values[rows]
+
     def _next_slot(self) -> int:
-        first = min(int(self._row_time.values[r]) for r in self._pending_rows)
+        first = int(self._pending()[1].min())
         slot = first - first % self.step_ns_
         return max(slot, self.closed_until_) if self.closed_until_ is not None else slot
 
@@ -501,7 +506,8 @@ class IncidentDetector(BaseEstimator):
 
     def _close_slot(self, slot: int) -> None:
         end = slot + self.step_ns_
-        rows = np.array([r for r in self._pending_rows if self._row_time.values[r] < end], dtype=np.int64)
+        rows, times = self._pending()
+        rows = rows[times < end]
         vectors = np.stack([self._pending_rows.pop(int(r)) for r in rows]) if len(rows) else None
         self.closed_until_ = end
         if len(rows):

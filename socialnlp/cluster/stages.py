@@ -29,7 +29,8 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
     - Windows too small for a neighbour graph (fewer than ``min_rows`` rows) are returned
       unreduced: HDBSCAN on a few dozen 512-d rows is fast and UMAP on them is noise.
 
-    The first call in a process compiles UMAP's numba code (~10-20 s); see :func:`warm_up`.
+    The first process compiles UMAP's numba code (~10-20 s) and leaves it in numba's cache for
+    the next (:func:`cache_umap_compilation`); see :func:`warm_up`.
     """
 
     def __init__(self, n_components: int = 5, n_neighbors: int = 15, min_dist: float = 0.0,
@@ -50,6 +51,12 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
         if len(X) < max(self.min_rows, self.n_components + 2, 3):
             self.embedding_ = X
             return X
+        cache_umap_compilation()
+        with one_blas_thread():
+            self.embedding_ = self._layout(X)
+        return self.embedding_
+
+    def _layout(self, X: np.ndarray) -> np.ndarray:
         import warnings
 
         from umap import UMAP
@@ -64,12 +71,62 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
             # "n_jobs overridden by setting random_state" (the price of reproducibility), "no
             # NNDescent index, transform unavailable" (we never transform), disconnected graphs
             warnings.simplefilter("ignore", UserWarning)
-            self.embedding_ = np.asarray(umap.fit_transform(X), dtype=np.float32)
-        return self.embedding_
+            return np.asarray(umap.fit_transform(X), dtype=np.float32)
 
     def fit(self, X, y=None):
         self.fit_transform(X)
         return self
+
+
+def one_blas_thread():
+    """A context in which BLAS/LAPACK run on one thread, so a layout does not depend on the cores.
+
+    UMAP's PCA start (a randomized SVD) differs in the 6th digit between one and two BLAS
+    threads, and its seeded optimisation turns that into a different layout: the 100k-post
+    benchmark found 90 incidents with ``OPENBLAS_NUM_THREADS=1`` (as in a Ray worker) and 103
+    without. With one thread a seed gives the same clusters whatever the number of cores (on one kind of CPU:
+    other vector instructions round differently).
+    """
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        import scipy.linalg  # noqa: F401  (load every BLAS before looking for them)
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
+_BLAS = None
+
+
+def cache_umap_compilation() -> bool:
+    """Keep UMAP's numba-compiled code on disk, so only the first process ever compiles it.
+
+    umap-learn 0.5 compiles most of its functions without ``cache=True``, so every new process
+    paid ~9 s (of an 80 s ``socialnlp detect`` run on 100k posts) before its first window. This
+    turns numba's own cache on for them: the compiled code is the same, loaded instead of
+    rebuilt (numba keeps it in ``__pycache__`` beside umap, or under ``NUMBA_CACHE_DIR``).
+    Returns whether caching is on; where numba finds no writable place it compiles as before.
+    """
+    global _UMAP_CACHED
+    if _UMAP_CACHED is None:
+        try:
+            from numba.core.registry import CPUDispatcher
+            from numba.core.caching import NullCache
+            import umap.layouts
+            import umap.umap_
+
+            for module in (umap.umap_, umap.layouts):
+                for function in vars(module).values():
+                    if isinstance(function, CPUDispatcher) and isinstance(function._cache, NullCache):
+                        function.enable_caching()
+            _UMAP_CACHED = True
+        except (ImportError, AttributeError, RuntimeError):  # other numba/umap versions, no writable cache
+            _UMAP_CACHED = False
+    return _UMAP_CACHED
+
+
+_UMAP_CACHED: bool | None = None
 
 
 def exact_knn(X: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,44 @@
+"""The window stages: a UMAP layout that depends only on the seed, neighbours, compiled-code cache."""
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from socialnlp.cluster.stages import UMAPReducer, cache_umap_compilation, exact_knn
+
+
+def _topics(n=1500, dim=512, k=20, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, dim))
+    X = centres[rng.integers(0, k, n)] + 0.8 * rng.normal(size=(n, dim))
+    return (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_umap_layout_does_not_depend_on_the_number_of_blas_threads():
+    # UMAP's PCA start differs in the 6th digit between 1 and 2 BLAS threads, and the seeded
+    # optimisation amplifies that into another layout (a Ray worker runs with 1 thread)
+    X = _topics()
+    with threadpool_limits(1):
+        one = UMAPReducer().fit_transform(X)
+    with threadpool_limits(2):
+        two = UMAPReducer().fit_transform(X)
+    np.testing.assert_array_equal(one, two)
+
+
+def test_exact_knn_matches_a_full_sort():
+    X = _topics(n=300)
+    idx, dist = exact_knn(X, 10, block=64)
+    D = np.sqrt(np.clip(2 - 2 * (X @ X.T), 0, None))
+    np.fill_diagonal(D, -1)
+    expected = np.argsort(D, axis=1, kind="stable")[:, :10]
+    assert (idx[:, 0] == np.arange(len(X))).all() and (dist[:, 0] == 0).all()
+    np.testing.assert_array_equal(np.sort(idx[:, 1:], axis=1), np.sort(expected[:, 1:], axis=1))
+    np.testing.assert_allclose(dist[:, 1:], np.take_along_axis(D, idx[:, 1:], axis=1), atol=1e-3)
+
+
+def test_umap_compiled_code_is_cached_on_disk():
+    from numba.core.caching import NullCache
+    import umap.layouts
+    import umap.umap_
+
+    assert cache_umap_compilation()
+    assert not isinstance(umap.umap_.smooth_knn_dist._cache, NullCache)
+    assert not isinstance(umap.layouts._nb_optimize_layout_euclidean_single_epoch._cache, NullCache)
