@@ -1,7 +1,7 @@
 """Incident detection on real crisis tweets: quality and speed (quoted in docs/clustering.md).
 
     python benchmarks/detect.py windows [--every 2h]   # clustering quality per window: reducer x clusterer, BERTopic
-    python benchmarks/detect.py stream                 # the detector end to end, and BERTopic in one batch
+    python benchmarks/detect.py stream [--seeds 0 1 2] # the detector end to end, and BERTopic in one batch
     python benchmarks/detect.py speed [--sizes 5000 20000]   # seconds per window, as ratios in one run
     python benchmarks/detect.py demo                   # the demo stream: quality and alert lead times
 
@@ -169,35 +169,49 @@ def cmd_stream(args) -> None:
     stream = aligned_stream(trecis_posts())
     V = embed(stream["text"])
     print(f"stream: {len(stream)} posts, {stream['event'].nunique()} events, "
-          f"{stream['created_at'].min():%d %H:%M} .. {stream['created_at'].max():%d %H:%M}")
+          f"{stream['created_at'].min():%d %H:%M} .. {stream['created_at'].max():%d %H:%M}; seeds {args.seeds}")
     warm_up("umap", "hdbscan"), warm_up("umap", "fast_hdbscan")
     rows = []
     names = args.configs.split(";") if args.configs else list(STREAM_CONFIGS)
     for name in names:
-        params = {**STREAM_CONFIGS[name], "rule": False}
-        t = time.perf_counter()
-        det = IncidentDetector(classifier=None, **params).fit(stream, embeddings=V)
-        seconds = time.perf_counter() - t
-        posts = det.posts_          # input columns (the gold "event") are kept
-        q = cluster_quality(posts["event"], posts["incident_id"])
-        found = events_found(posts["event"], posts["incident_id"])
-        rows.append({"method": name, **q, "seconds": seconds, "windows": len(det.windows_),
-                     "s_per_window": seconds / max(1, len(det.windows_)),
-                     "window_outliers": det.windows_["outlier_share"].mean(), "events_found": found})
-        print(rows[-1], flush=True)
-    reports = distinct(stream)
-    Vr = embed(reports["text"])
-    for size in (10, 30, 60):
-        t = time.perf_counter()
-        labels = bertopic_labels(reports["text"].tolist(), Vr, size)
-        rows.append({"method": f"BERTopic one batch, min_topic_size {size}",
-                     **cluster_quality(reports["event"], labels), "seconds": time.perf_counter() - t,
-                     "events_found": events_found(reports["event"], labels)})
-        print(rows[-1], flush=True)
+        runs = []
+        for seed in args.seeds:
+            params = {**STREAM_CONFIGS[name], "rule": False, "random_state": seed}
+            t = time.perf_counter()
+            det = IncidentDetector(classifier=None, **params).fit(stream, embeddings=V)
+            seconds = time.perf_counter() - t
+            posts = det.posts_          # input columns (the gold "event") are kept
+            runs.append({**cluster_quality(posts["event"], posts["incident_id"]), "seconds": seconds,
+                         "windows": len(det.windows_), "s_per_window": seconds / max(1, len(det.windows_)),
+                         "window_outliers": det.windows_["outlier_share"].mean(),
+                         "events_found": events_found(posts["event"], posts["incident_id"])})
+            print(name, seed, runs[-1], flush=True)
+        rows.append(_over_seeds(name, runs))
+    if not args.no_bertopic:
+        reports = distinct(stream)
+        Vr = embed(reports["text"])
+        for size in (10, 30, 60):
+            runs = []
+            for seed in args.seeds:
+                t = time.perf_counter()
+                labels = bertopic_labels(reports["text"].tolist(), Vr, size, seed)
+                runs.append({**cluster_quality(reports["event"], labels), "seconds": time.perf_counter() - t,
+                             "events_found": events_found(reports["event"], labels)})
+            rows.append(_over_seeds(f"BERTopic one batch, min_topic_size {size}", runs))
+            print(rows[-1], flush=True)
     frame = pd.DataFrame(rows).round(3)
-    cols = ["method", "ari", "bcubed_precision", "bcubed_recall", "bcubed_f1", "outlier_share", "n_clusters",
-            "events_found", "seconds", "s_per_window", "window_outliers"]
+    cols = ["method", "ari", "ari_sd", "bcubed_precision", "bcubed_recall", "bcubed_f1", "outlier_share",
+            "n_clusters", "events_found", "seconds", "s_per_window", "window_outliers"]
     print(frame[[c for c in cols if c in frame]].to_markdown(index=False) if _has_tabulate() else frame.to_string())
+
+
+def _over_seeds(name: str, runs: list[dict]) -> dict:
+    """Means over seeds; the ARI's standard deviation; events found as their mean (min-max)."""
+    frame = pd.DataFrame(runs)
+    found = frame.pop("events_found").str.split("/", expand=True).astype(int)
+    out = {"method": name, **frame.mean(numeric_only=True).to_dict(), "ari_sd": frame["ari"].std(ddof=0)}
+    out["events_found"] = f"{found[0].mean():.1f}/{found[1].iloc[0]} ({found[0].min()}-{found[0].max()})"
+    return out
 
 
 def events_found(gold, pred, min_posts: int = 100) -> str:
@@ -335,6 +349,9 @@ def main() -> None:
     w.add_argument("--every", default="2h", help="one window per this interval (default 2h)")
     s = sub.add_parser("stream", help="the detector end to end on the multi-incident stream")
     s.add_argument("--configs", default="", help="';'-separated subset of: " + "; ".join(STREAM_CONFIGS))
+    s.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                   help="UMAP seeds; each method's scores are means over them (default 0 1 2)")
+    s.add_argument("--no-bertopic", action="store_true", help="skip the BERTopic batches")
     p = sub.add_parser("speed", help="seconds per window")
     p.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000])
     sub.add_parser("demo", help="the demo stream: quality and alert lead times")

@@ -42,3 +42,11 @@ def test_umap_compiled_code_is_cached_on_disk():
     assert cache_umap_compilation()
     assert not isinstance(umap.umap_.smooth_knn_dist._cache, NullCache)
     assert not isinstance(umap.layouts._nb_optimize_layout_euclidean_single_epoch._cache, NullCache)
+
+
+def test_a_reducer_object_gets_the_detectors_seed():
+    from socialnlp.cluster.stages import make_reducer
+
+    template = UMAPReducer(n_epochs=50, random_state=5)
+    made = make_reducer(template, 3)
+    assert made is not template and made.random_state == 3 and made.n_epochs == 50 and template.random_state == 5

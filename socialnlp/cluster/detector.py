@@ -110,7 +110,8 @@ class IncidentDetector(BaseEstimator):
         ``reset()`` and ``merge(absorbed, survivor)``); default ``BurstRule(window=window, step=step)``;
         ``False`` turns alerts off. The detector works on its own copy.
     cache_dir : embedding cache folder (``False``: no disk cache).
-    random_state : seed of the reducer (UMAP); with it, results are reproducible.
+    random_state : seed of the reducer (UMAP; it replaces the seed of a reducer object too); with it,
+        results are reproducible.
     horizon : None (default) keeps every post in memory; ``"auto"`` or a duration (at least
         :meth:`min_horizon`, about a day with the defaults) bounds memory for long streams: older
         posts and ended incidents are written out (see the module docstring).

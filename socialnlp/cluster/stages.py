@@ -190,7 +190,9 @@ def _unit_rows(X) -> np.ndarray:
 
 
 def make_reducer(reducer, random_state: int | None = 0):
-    """A fresh reducer from a name or a template object (cloned, so windows never share state)."""
+    """A fresh reducer from a name or a template object (cloned, so windows never share state),
+    seeded with ``random_state`` where it has one (the detector's seed wins, as its
+    ``min_cluster_size`` does for a clusterer)."""
     if reducer is None or reducer == "none":
         return Identity()
     if isinstance(reducer, str):
@@ -201,7 +203,10 @@ def make_reducer(reducer, random_state: int | None = 0):
         raise ValueError(f"unknown reducer {reducer!r}: use 'umap', 'pca', 'none' or an object with fit_transform")
     if not hasattr(reducer, "fit_transform"):
         raise TypeError(f"a reducer needs fit_transform(X); got {type(reducer).__name__}")
-    return _clone(reducer)
+    model = _clone(reducer)
+    if hasattr(model, "get_params") and "random_state" in model.get_params():
+        model.set_params(random_state=random_state)
+    return model
 
 
 def make_clusterer(clusterer, min_cluster_size: int | None = None, min_samples: int | None = None):
