@@ -193,7 +193,7 @@ class IncidentDetector(BaseEstimator):
         if not hasattr(self, "reports_"):
             self._reset()
         while self._pending_rows:
-            self._close_slot(self._next_slot())
+            self._close_slot(*self._next_slot())
         return self
 
     def predict(self, posts, embeddings: np.ndarray | None = None) -> pd.Series:
@@ -488,27 +488,25 @@ class IncidentDetector(BaseEstimator):
         return self._frames[0] if self._frames else pd.DataFrame()
 
     # ------------------------------------------------------------------ slots and windows
-    def _pending(self) -> tuple[np.ndarray, np.ndarray]:
-        """Rows waiting for their slot to close, and their times."""
+    def _next_slot(self) -> tuple[int, np.ndarray]:
+        """The earliest slot still holding waiting posts, and those of its rows (one pass over them)."""
         rows = np.fromiter(self._pending_rows, dtype=np.int64, count=len(self._pending_rows))
-        return rows, self._row_time.values[rows]
-
-    def _next_slot(self) -> int:
-        first = int(self._pending()[1].min())
+        times = self._row_time.values[rows]
+        first = int(times.min())
         slot = first - first % self.step_ns_
-        return max(slot, self.closed_until_) if self.closed_until_ is not None else slot
+        if self.closed_until_ is not None:
+            slot = max(slot, self.closed_until_)
+        return slot, rows[times < slot + self.step_ns_]
 
     def _close_complete_slots(self) -> None:
         while self._pending_rows:
-            slot = self._next_slot()
+            slot, rows = self._next_slot()
             if self.watermark_ < slot + self.step_ns_:
                 break
-            self._close_slot(slot)
+            self._close_slot(slot, rows)
 
-    def _close_slot(self, slot: int) -> None:
+    def _close_slot(self, slot: int, rows: np.ndarray) -> None:
         end = slot + self.step_ns_
-        rows, times = self._pending()
-        rows = rows[times < end]
         vectors = np.stack([self._pending_rows.pop(int(r)) for r in rows]) if len(rows) else None
         self.closed_until_ = end
         if len(rows):

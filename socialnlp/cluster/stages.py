@@ -84,8 +84,8 @@ def one_blas_thread():
     UMAP's PCA start (a randomized SVD) differs in the 6th digit between one and two BLAS
     threads, and its seeded optimisation turns that into a different layout: the 100k-post
     benchmark found 90 incidents with ``OPENBLAS_NUM_THREADS=1`` (as in a Ray worker) and 103
-    without. With one thread a seed gives the same clusters whatever the number of cores (on one kind of CPU:
-    other vector instructions round differently).
+    without. With one thread a seed gives the same clusters whatever the number of cores
+    (on one kind of CPU: other vector instructions round differently).
     """
     global _BLAS
     if _BLAS is None:
@@ -203,10 +203,7 @@ def make_reducer(reducer, random_state: int | None = 0):
         raise ValueError(f"unknown reducer {reducer!r}: use 'umap', 'pca', 'none' or an object with fit_transform")
     if not hasattr(reducer, "fit_transform"):
         raise TypeError(f"a reducer needs fit_transform(X); got {type(reducer).__name__}")
-    model = _clone(reducer)
-    if hasattr(model, "get_params") and "random_state" in model.get_params():
-        model.set_params(random_state=random_state)
-    return model
+    return _with_params(_clone(reducer), random_state=random_state)
 
 
 def make_clusterer(clusterer, min_cluster_size: int | None = None, min_samples: int | None = None):
@@ -227,12 +224,8 @@ def make_clusterer(clusterer, min_cluster_size: int | None = None, min_samples: 
     else:
         if not hasattr(clusterer, "fit"):
             raise TypeError(f"a clusterer needs fit(X) and labels_; got {type(clusterer).__name__}")
-        model = _clone(clusterer)
-        params = model.get_params() if hasattr(model, "get_params") else {}
-        update = {k: v for k, v in (("min_cluster_size", min_cluster_size), ("min_samples", min_samples))
-                  if v is not None and k in params}
-        if update:
-            model.set_params(**update)
+        model = _with_params(_clone(clusterer), **{k: v for k, v in (("min_cluster_size", min_cluster_size),
+                                                                      ("min_samples", min_samples)) if v is not None})
     return model
 
 
@@ -256,6 +249,15 @@ def cluster_labels(clusterer, Z: np.ndarray, single_fallback: bool = False) -> n
         clusterer.fit(Z)
         labels = np.asarray(clusterer.labels_, dtype=np.int64)
     return labels
+
+
+def _with_params(model, **params):
+    """``model`` with those of ``params`` that it has (scikit-learn ``get_params``/``set_params``)."""
+    known = model.get_params() if hasattr(model, "get_params") else {}
+    update = {k: v for k, v in params.items() if k in known}
+    if update:
+        model.set_params(**update)
+    return model
 
 
 def _clone(obj):
