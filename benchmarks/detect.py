@@ -158,8 +158,9 @@ STREAM_CONFIGS = {
     "umap + hdbscan, merges at any age": {"merge_share": 0.25, "merge_within": None},
     "umap + hdbscan min_samples 10": {"min_samples": 10},
     "umap + fast_hdbscan": {"clusterer": "fast_hdbscan"},
-    "umap 50 epochs + hdbscan": {"reducer": UMAPReducer(n_epochs=50)},
-    "umap 30 epochs + hdbscan": {"reducer": UMAPReducer(n_epochs=30)},
+    "umap pca init, 100 epochs + hdbscan (default before)": {"reducer": UMAPReducer(init="pca", n_epochs=100)},
+    "umap pca init, 30 epochs + hdbscan": {"reducer": UMAPReducer(init="pca", n_epochs=30)},
+    "umap 15 epochs + hdbscan": {"reducer": UMAPReducer(n_epochs=15)},
     "pca + hdbscan": {"reducer": "pca"},
     "pca + fast_hdbscan": {"reducer": "pca", "clusterer": "fast_hdbscan"},
 }

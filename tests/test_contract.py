@@ -137,3 +137,26 @@ def test_incidents_table(tmp_path):
     assert res.rejects["column"].tolist() == ["start", "incident_id"]
     with pytest.raises(ContractError, match="start"):
         read_incidents(_csv(tmp_path, "incident_id,title\ni1,x\n", name="i2.csv"))
+
+
+def test_fast_paths_agree_with_value_by_value_checks():
+    """Aware datetime columns, Arrow strings and repeated language tags take shortcuts; the
+    accepted rows and every value must be what the value-by-value checks give."""
+    from socialnlp.io.contract import _undecodable, parse_times, validate_posts
+
+    times = pd.Series(pd.to_datetime(["2026-03-01T10:00:00+01:00", None, "2026-03-01T09:30:00Z"], utc=True))
+    fast, bad = parse_times(times.dt.tz_convert("Europe/Berlin"))
+    slow, bad_slow = parse_times(times.astype(object))
+    assert fast.equals(slow) and not bad.any() and not bad_slow.any()
+    assert str(fast.dtype) == "datetime64[ns, UTC]"
+
+    texts = pd.Series(["gut", "caf\udce9 kaputt", None, 3])
+    assert _undecodable(texts).tolist() == [False, True, False, False]
+    assert not _undecodable(pd.Series(["gut", "宽带"], dtype="string[pyarrow]")).any()
+
+    frame = pd.DataFrame({"id": ["1", "2", "3", "4"], "text": ["a", "b", "c", "d"],
+                          "created_at": times.tolist() + [times[0]],
+                          "lang": ["DE", "zh-CN", None, "fr"]})
+    out = validate_posts(frame, detect_lang=False).table
+    assert out["lang"].tolist() == ["de", "zh", "other", "other"]
+    assert out["created_at"].isna().tolist() == [False, True, False, False]

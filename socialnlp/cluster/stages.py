@@ -24,8 +24,9 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
       pair by pair in Python (10x slower), and NNDescent's numba compilation costs over a
       minute in a fresh process on a busy 2-core machine.
     - A fixed ``random_state`` makes the layout reproducible (umap-learn then optimises
-      on one thread); ``init="pca"`` and 100 epochs gave the same cluster quality as the
-      defaults (spectral, 200-500 epochs) at half the time (docs/clustering.md).
+      on one thread). umap-learn's spectral start and 30 epochs (its default is 200-500)
+      give the same cluster quality over a whole stream as a PCA start and 100 epochs, in
+      half the time; with a PCA start, 30 epochs lose quality (docs/clustering.md).
     - Windows too small for a neighbour graph (fewer than ``min_rows`` rows) are returned
       unreduced: HDBSCAN on a few dozen 512-d rows is fast and UMAP on them is noise.
 
@@ -34,7 +35,7 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, n_components: int = 5, n_neighbors: int = 15, min_dist: float = 0.0,
-                 n_epochs: int | None = 100, init: str = "pca", min_rows: int = 40, exact_knn_max: int = 8192,
+                 n_epochs: int | None = 30, init: str = "spectral", min_rows: int = 40, exact_knn_max: int = 8192,
                  random_state: int | None = 0):
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -84,8 +85,9 @@ def one_blas_thread():
     UMAP's PCA start (a randomized SVD) differs in the 6th digit between one and two BLAS
     threads, and its seeded optimisation turns that into a different layout: the 100k-post
     benchmark found 90 incidents with ``OPENBLAS_NUM_THREADS=1`` (as in a Ray worker) and 103
-    without. With one thread a seed gives the same clusters whatever the number of cores
-    (on one kind of CPU: other vector instructions round differently).
+    without. The spectral start (ARPACK) and the neighbour products use BLAS as well. With one
+    thread a seed gives the same clusters whatever the number of cores (on one kind of CPU:
+    other vector instructions round differently).
     """
     global _BLAS
     if _BLAS is None:

@@ -128,7 +128,12 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 def _undecodable(series: pd.Series) -> np.ndarray:
     """True where a value holds bytes that were not valid UTF-8 (surrogate escapes)."""
-    return np.array([isinstance(v, str) and _has_surrogates(v) for v in series], dtype=bool)
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        return np.zeros(len(series), dtype=bool)       # Arrow strings are valid UTF-8 by construction
+    values = series.to_numpy(dtype=object)
+    if not _has_surrogates("".join(v for v in values if isinstance(v, str))):   # the usual case, in C
+        return np.zeros(len(values), dtype=bool)
+    return np.array([isinstance(v, str) and _has_surrogates(v) for v in values], dtype=bool)
 
 
 def _has_surrogates(s: str) -> bool:
@@ -146,6 +151,11 @@ def parse_times(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     (numbers, or strings of digits); timezone-aware datetimes. Naive date strings
     are refused: their time zone is a guess, and a guess shifts lead times.
     """
+    if isinstance(series.dtype, pd.DatetimeTZDtype):   # already aware (Parquet, or a table validated before)
+        try:
+            return series.dt.tz_convert("UTC").astype("datetime64[ns, UTC]"), np.zeros(len(series), dtype=bool)
+        except (OverflowError, ValueError):           # outside the nanosecond range: value by value below
+            pass
     values = series.to_numpy(dtype=object)
     out = np.full(len(values), np.datetime64("NaT", "ns"))
     bad = np.zeros(len(values), dtype=bool)
@@ -293,7 +303,15 @@ def validate_posts(
 
 
 def _languages(table: pd.DataFrame, detect: bool) -> pd.Series:
-    given = table["lang"].map(normalize_lang) if "lang" in table.columns else pd.Series([None] * len(table), dtype=object)
+    if "lang" in table.columns:    # a column of a few distinct tags: normalise each tag once
+        tags = table["lang"].astype(object)
+        try:
+            given = tags.map({t: normalize_lang(t) for t in pd.unique(tags.dropna())}).astype(object)
+            given[given.isna()] = None
+        except TypeError:          # unhashable values: one by one
+            given = tags.map(normalize_lang)
+    else:
+        given = pd.Series([None] * len(table), dtype=object)
     todo = given.isna().to_numpy()
     if todo.any():
         if detect:

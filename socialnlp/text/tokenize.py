@@ -56,13 +56,19 @@ def tokenize(text: str, lang: str) -> list[str]:
     ['宽带', '断', '一上午', '客服', '电话', '打', '不通']
     """
     s = normalize_text(text, drop_emoji=True, mentions="drop").lower()
-    stop = STOP_WORDS.get(lang, STOP_WORDS["en"]) | STOP_WORDS["en"]
     if lang == "zh" or HAN.search(s):
-        stop = stop | STOP_WORDS["zh"]
+        stop = _STOP_WITH_ZH.get(lang, _STOP_WITH_ZH["en"])
         words = [w.strip() for w in _jieba().lcut(s)]
     else:
+        stop = _STOP.get(lang, _STOP["en"])
         words = WORD.findall(s)
     return [w for w in words if _keep(w) and w not in stop]
+
+
+# a post's stop words: its language's and English ones (quoted English is common), and Chinese
+# ones wherever Han characters occur
+_STOP = {lang: words | STOP_WORDS["en"] for lang, words in STOP_WORDS.items()}
+_STOP_WITH_ZH = {lang: words | STOP_WORDS["zh"] for lang, words in _STOP.items()}
 
 
 def _keep(word: str) -> bool:
