@@ -2,8 +2,8 @@
 
 :func:`detect_stream` reads the input (files, or folders of parts, in name order; within a
 file in row order) ``chunksize`` rows at a time and feeds each chunk to an
-:class:`~socialnlp.cluster.IncidentDetector` with a ``horizon``, so memory holds about one
-horizon of posts (a day with the defaults) however long the period. What leaves memory
+:class:`~socialnlp.cluster.IncidentDetector` with a ``horizon``, so memory holds at most about
+1.25 horizons of posts (a day with the defaults) however long the period. What leaves memory
 goes to ``OUTDIR/_parts``. After every ``checkpoint_every`` chunks the detector's state and
 the input position are saved in ``checkpoint``; a run started again with the same input
 and checkpoint skips the chunks already done and ends with the same incidents as a run
