@@ -57,6 +57,7 @@ REASONS = [
     ("id,text\na,   \n", "text", "empty text"),
     ("id,text,created_at\na,hi,yesterday\n", "created_at", "unparseable time"),
     ("id,text,created_at\na,hi,2026-03-03T08:14:00\n", "created_at", "unparseable time"),
+    ("id,text,created_at\na,hi,2300-01-01T00:00:00Z\n", "created_at", "unparseable time"),   # not 1715
     ("id,text,label\na,hi,maybe\n", "label", "label 'maybe' is not one of 1/0/issue/noise"),
     ("id,text\na,too,many,fields\n", "", "row has 4 fields but the header has 2"),
 ]

@@ -22,8 +22,8 @@ order of posts within the input does not matter. Posts of a slot that is already
 closed (arriving late) are assigned to the nearest incident without reclustering.
 
 Long streams (``horizon``): what can no longer change is written out and forgotten as
-the stream goes, in batches (once the oldest post that may go is a quarter of ``horizon``
-past it), so memory holds at most about 1.25 ``horizon`` of posts plus the incidents still
+the stream goes, in batches (once the oldest post that may go is 1.25 ``horizon`` old), so
+memory holds at most about 1.25 ``horizon`` of posts plus the incidents still
 open, whatever the length of the period. A post older than ``horizon`` whose incident
 has ended (quiet for ``max(max_gap, dedup_horizon)`` before that) or which belongs to
 none, its report and embedding, the incident's summary row, its alerts and the window
@@ -71,10 +71,10 @@ LINK_COLUMNS = ["window_start", "window_end", "cluster", "incident_id", "action"
 HISTORY_COLUMNS = ["time", "event", "incident_id", "other_id", "similarity"]
 SPILL_TABLES = ("posts", "clusters", "alerts", "windows", "links", "history")
 ALERT_KEYWORD_DOCS = 500
-# with a horizon, posts are forgotten in batches, once the oldest that may go is this share of the
-# horizon older than it (memory then holds up to 1.25 horizons of posts): forgetting copies every
-# array that stays, and doing it for each slot's few posts made a 30k-post run 37 % slower. A rule of
-# stream time alone, so batches of any size and a resumed run forget the same posts at the same slot
+# with a horizon, posts are forgotten in batches: once the oldest that may go is (1 + EVICT_LAG)
+# horizons old, all older than one horizon go (memory holds up to 1.25 horizons of posts).
+# Forgetting copies every array that stays; doing it for each slot's few posts made a 30k-post run
+# 37 % slower. A rule of stream time alone: batches of any size and a resumed run forget alike.
 EVICT_LAG = 0.25
 
 

@@ -174,7 +174,7 @@ def _parse_one_time(v) -> np.datetime64:
         ts = pd.Timestamp(v)
         if ts.tzinfo is None:
             raise ValueError("naive datetime")
-        return ts.tz_convert("UTC").tz_localize(None).to_datetime64()
+        return _ns(ts.tz_convert("UTC").tz_localize(None))
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
         return _from_unix(float(v))
     s = str(v).strip()
@@ -185,14 +185,20 @@ def _parse_one_time(v) -> np.datetime64:
     ts = pd.Timestamp(s)
     if ts.tzinfo is None:
         raise ValueError("no UTC offset")
-    return ts.tz_convert("UTC").tz_localize(None).to_datetime64()
+    return _ns(ts.tz_convert("UTC").tz_localize(None))
+
+
+def _ns(ts: pd.Timestamp) -> np.datetime64:
+    """In nanoseconds, as the tables hold times; raises (OutOfBoundsDatetime, a ValueError) outside
+    1677-2262 instead of wrapping around (a year-2300 time became 1715 before)."""
+    return ts.as_unit("ns").to_datetime64()
 
 
 def _from_unix(x: float) -> np.datetime64:
     if not np.isfinite(x) or x < 0:
         raise ValueError("bad unix time")
     unit = "ms" if abs(x) >= _MS_THRESHOLD else "s"
-    return pd.Timestamp(x, unit=unit).to_datetime64()
+    return _ns(pd.Timestamp(x, unit=unit))
 
 
 def normalize_lang(value) -> str | None:
@@ -275,7 +281,8 @@ def validate_posts(
     if "created_at" in out.columns:
         times, bad = parse_times(frame["created_at"])
         rej.add(bad, "created_at",
-                "unparseable time; use ISO-8601 with an offset or Z (2026-03-03T08:14:00Z) or unix seconds/milliseconds")
+                "unparseable time; use ISO-8601 with an offset or Z (2026-03-03T08:14:00Z) or unix seconds/milliseconds, "
+                "between the years 1677 and 2262")
         if require_time:
             rej.add(times.isna().to_numpy() & ~bad, "created_at", "missing time (needed for time-based analysis)")
         out["created_at"] = times
