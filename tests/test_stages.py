@@ -1,5 +1,6 @@
 """The window stages: a UMAP layout that depends only on the seed, neighbours, compiled-code cache."""
 import numpy as np
+import pytest
 from threadpoolctl import threadpool_limits
 
 from socialnlp.cluster.stages import UMAPReducer, cache_umap_compilation, exact_knn
@@ -32,6 +33,22 @@ def test_exact_knn_matches_a_full_sort():
     assert (idx[:, 0] == np.arange(len(X))).all() and (dist[:, 0] == 0).all()
     np.testing.assert_array_equal(np.sort(idx[:, 1:], axis=1), np.sort(expected[:, 1:], axis=1))
     np.testing.assert_allclose(dist[:, 1:], np.take_along_axis(D, idx[:, 1:], axis=1), atol=1e-3)
+
+
+@pytest.mark.parametrize("n, block", [(300, 1024), (700, 1024), (700, 64)])
+def test_exact_knn_breaks_ties_by_row_whatever_the_blocks_and_threads(n, block):
+    # four entries of 0.5 per row: every similarity is a multiple of 0.25, exact in any summation
+    # order, so most neighbours tie; the lower row wins, as a full stable sort has it
+    rng = np.random.default_rng(1)
+    X = np.zeros((n, 32), dtype=np.float32)
+    for row in X:
+        row[rng.choice(32, 4, replace=False)] = 0.5
+    idx, dist = exact_knn(X, 15, block=block)
+    sims = X @ X.T
+    np.fill_diagonal(sims, np.inf)
+    expected = np.argsort(-sims, axis=1, kind="stable")[:, :15]
+    np.testing.assert_array_equal(idx, expected)
+    np.testing.assert_array_equal(dist[:, 1:], np.sqrt(2 - 2 * np.take_along_axis(sims, expected, axis=1))[:, 1:])
 
 
 def test_umap_compiled_code_is_cached_on_disk():

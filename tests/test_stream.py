@@ -57,6 +57,21 @@ def test_bounded_memory_gives_the_same_incidents_and_holds_a_fraction_of_the_pos
     _same_incidents(det, unbounded, keywords=False)
 
 
+def test_the_tokenising_helper_process_changes_nothing(demo, monkeypatch):
+    import socialnlp.cluster.detector as detector
+
+    posts, V = demo
+    alone = IncidentDetector(classifier=None, n_jobs=1, **BOUNDED)
+    _feed(alone, posts, V, 24)
+    monkeypatch.setattr(detector, "TOKEN_HELPER_MIN_REPORTS", 0)   # the demo is below the size it starts at
+    helped = IncidentDetector(classifier=None, n_jobs=2, **BOUNDED)
+    _feed(helped, posts, V, 24)                # with a horizon: the helper forgets what is written out
+    assert alone._helper is None and helped._helper is not None
+    alone.flush(), helped.flush()
+    _same_incidents(alone, helped)
+    assert helped._handed == len(helped.reports_)
+
+
 def test_memory_does_not_grow_with_the_length_of_the_period():
     rng = np.random.default_rng(0)
     dim, days = 64, 8

@@ -42,6 +42,7 @@ from __future__ import annotations
 import inspect
 import json
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -50,11 +51,12 @@ from sklearn.base import BaseEstimator
 
 from socialnlp.cluster.linking import plan_links
 from socialnlp.cluster.reports import GrowingArray, ReportStore
-from socialnlp.cluster.stages import cluster_labels, make_clusterer, make_reducer
+from socialnlp.cluster.stages import cluster_labels, make_clusterer, make_reducer, one_blas_thread
 from socialnlp.cluster.summary import (KEYWORD_LANGS, keywords_by_language, language_counts, merged_keywords,
                                        representatives, volume)
 from socialnlp.io.contract import validate_posts
 from socialnlp.text import dedup_key, tokenize
+from socialnlp.text.tokenize import BackgroundTokenizer
 
 NONE = -1
 
@@ -76,6 +78,9 @@ ALERT_KEYWORD_DOCS = 500
 # Forgetting copies every array that stays; doing it for each slot's few posts made a 30k-post run
 # 37 % slower. A rule of stream time alone: batches of any size and a resumed run forget alike.
 EVICT_LAG = 0.25
+# keyword tokens are worked out by a helper process once the stream holds this many reports (below it,
+# starting the helper costs more than tokenising here; see ``n_jobs``)
+TOKEN_HELPER_MIN_REPORTS = 5000
 
 
 class IncidentDetector(BaseEstimator):
@@ -123,6 +128,10 @@ class IncidentDetector(BaseEstimator):
         posts and ended incidents are written out (see the module docstring).
     spill_dir : folder for what ``horizon`` writes out (Parquet parts, one folder per output
         table); None keeps it in memory as compact tables (no embeddings, no reports).
+    n_jobs : processes the detector may use. With two or more (-1, the default: as many as this
+        process may use), a helper process tokenises the reports' text for keywords while the
+        clustering runs (the layout runs on one thread, to be reproducible); the results are the
+        same. 1: everything in this process. The helper starts once a stream holds 5,000 reports.
 
     >>> det = IncidentDetector(classifier=None).fit(posts)          # doctest: +SKIP
     >>> det.clusters_[["incident_id", "first_seen", "n_authors", "keywords_de"]]   # doctest: +SKIP
@@ -136,7 +145,7 @@ class IncidentDetector(BaseEstimator):
                  outlier_memory: str = "2h", dup_threshold: float = 0.95, dedup_horizon: str = "24h",
                  max_fit: int = 5000, min_coherence: float = 0.2, min_member_similarity: float = 0.1,
                  rule=None, cache_dir=None,
-                 random_state: int | None = 0, horizon: str | None = None, spill_dir=None):
+                 random_state: int | None = 0, horizon: str | None = None, spill_dir=None, n_jobs: int = -1):
         self.embedder = embedder
         self.classifier = classifier
         self.reducer = reducer
@@ -161,6 +170,7 @@ class IncidentDetector(BaseEstimator):
         self.random_state = random_state
         self.horizon = horizon
         self.spill_dir = spill_dir
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ public verbs
     def fit(self, posts, embeddings: np.ndarray | None = None) -> "IncidentDetector":
@@ -177,12 +187,24 @@ class IncidentDetector(BaseEstimator):
         """
         if not hasattr(self, "reports_"):
             self._reset()
+        if self._helper is None and len(posts) >= TOKEN_HELPER_MIN_REPORTS:
+            self._start_helper()   # a big batch: the helper starts while the posts are embedded
         batch, vectors = self._ingest(posts, embeddings)
         if len(batch):
             self._close_complete_slots()
         return self
 
     update = partial_fit
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_helper", None)   # a process: pickles carry the tokens done, not the helper
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_tokens" in state:
+            self._helper = None
 
     def finish(self) -> "IncidentDetector":
         """End of a long stream (needs ``horizon``): close every slot, then write out everything
@@ -313,6 +335,8 @@ class IncidentDetector(BaseEstimator):
         self._seen_ids: set[str] = set()
         self._pending_rows: dict[int, np.ndarray] = {}   # issue rows of open slots -> vector
         self._tokens: list[list[str] | None] = []
+        self._helper: BackgroundTokenizer | None = None
+        self._handed = 0   # reports before this one were handed to the helper
         self._alerts: list[dict] = []
         self._windows: list[dict] = []
         self._links: list[dict] = []
@@ -482,11 +506,30 @@ class IncidentDetector(BaseEstimator):
         part = table.iloc[rows]   # rows first: converting a whole Arrow string column costs ~0.1 s per slot
         reports, copies = self.reports_.add(
             rows, self._row_time.values[rows], [self._row_id[r] for r in rows],
-            [dedup_key(str(t)) for t in part["text"].tolist()], vectors, part["author"].tolist(), part["lang"].tolist())
+            [_dedup_key(str(t)) for t in part["text"].tolist()], vectors, part["author"].tolist(), part["lang"].tolist())
         self._row_report.values[rows] = reports
         self._row_copy.values[rows] = copies
         self._tokens.extend([None] * (len(self.reports_) - len(self._tokens)))
+        self._hand_to_helper()
         return reports, copies
+
+    def _start_helper(self) -> None:
+        if _cpus(self.n_jobs) >= 2:
+            self._helper = BackgroundTokenizer().start()
+            self._handed = 0
+
+    def _hand_to_helper(self) -> None:
+        """Queue the text of reports not tokenised yet for the helper process (see ``n_jobs``)."""
+        store = self.reports_
+        if self._helper is None and len(store) >= TOKEN_HELPER_MIN_REPORTS:
+            self._start_helper()
+        if self._helper is None:
+            return
+        todo = [r for r in range(self._handed, len(store)) if self._tokens[r] is None]
+        self._handed = len(store)
+        if todo:
+            texts = self._table()["text"].iloc[store.post_row.values[todo]].tolist()
+            self._helper.submit([str(t) for t in texts], [store.lang[r] for r in todo])
 
     def _table(self) -> pd.DataFrame:
         if len(self._frames) > 1:
@@ -512,6 +555,12 @@ class IncidentDetector(BaseEstimator):
             self._close_slot(slot, rows)
 
     def _close_slot(self, slot: int, rows: np.ndarray) -> None:
+        # one BLAS thread: a window's products are small, and a second BLAS thread would spin on
+        # the core the tokenising helper runs on (and the layout needs one thread anyway)
+        with one_blas_thread():
+            self._close_slot_now(slot, rows)
+
+    def _close_slot_now(self, slot: int, rows: np.ndarray) -> None:
         end = slot + self.step_ns_
         vectors = np.stack([self._pending_rows.pop(int(r)) for r in rows]) if len(rows) else None
         self.closed_until_ = end
@@ -706,8 +755,9 @@ class IncidentDetector(BaseEstimator):
         todo = [int(r) for r in reports if self._tokens[r] is None]
         if todo:
             texts = self._table()["text"].iloc[store.post_row.values[todo]].tolist()
+            get = tokenize if self._helper is None else self._helper.get
             for r, text in zip(todo, texts):
-                self._tokens[r] = tokenize(str(text), store.lang[r])
+                self._tokens[r] = get(str(text), store.lang[r])
         return [self._tokens[r] for r in reports]
 
     # ------------------------------------------------------------------ output tables
@@ -847,6 +897,11 @@ class IncidentDetector(BaseEstimator):
         for array in (self._row_time, self._row_report, self._row_copy, self._row_late, self._row_issue):
             array.keep(keep_row)
         if len(drop_report):
+            if self._helper is not None:   # the helper's tokens of reports that go, unasked for
+                gone = [r for r in np.flatnonzero(drop_report) if self._tokens[r] is None]
+                self._helper.forget(self._table()["text"].iloc[self.reports_.post_row.values[gone]].astype(str),
+                                    [self.reports_.lang[r] for r in gone])
+                self._handed = int(len(self.reports_) - drop_report.sum())
             new_pos = self.reports_.keep(~drop_report, new_row)
             report = self._row_report.values
             report[report >= 0] = new_pos[report[report >= 0]]
@@ -887,6 +942,22 @@ class IncidentDetector(BaseEstimator):
 
 
 # ---------------------------------------------------------------------- helpers
+# copies of a post come again and again (retweets, reposts): their key is worked out once
+_dedup_key = lru_cache(maxsize=1 << 16)(dedup_key)
+
+
+def _cpus(n_jobs: int | None) -> int:
+    """Processes ``n_jobs`` allows: negative counts back from the CPUs this process may use (-1: all)."""
+    import os
+
+    if n_jobs is None:
+        return 1
+    if n_jobs < 0:
+        available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return max(1, available + 1 + n_jobs)
+    return n_jobs
+
+
 def _with_is_issue(table: pd.DataFrame) -> pd.DataFrame:
     if "is_issue" not in table.columns:
         raise ValueError("posts need an 'is_issue' column (1 = reports a problem) when no classifier is given; "

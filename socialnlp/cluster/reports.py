@@ -101,12 +101,13 @@ class ReportStore:
         sim_old, best_old = self._nearest_recent(vectors, int(times[0]))
         within = vectors @ vectors.T
         close = within > self.dup_threshold          # few True: near copies only
+        has_close = np.tril(close, -1).any(axis=1)   # an earlier post of this batch is that close
         leader = np.zeros(n, dtype=bool)
         for i in range(n):
             target = self._key_match(keys[i], int(times[i]))
             if target < 0 and sim_old[i] > self.dup_threshold:
                 target = int(best_old[i])
-            if target < 0:
+            if target < 0 and has_close[i]:
                 earlier = np.flatnonzero(close[i, :i] & leader[:i])
                 if len(earlier):
                     target = int(report[earlier[np.argmax(within[i, earlier])]])

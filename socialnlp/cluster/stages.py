@@ -134,24 +134,72 @@ _UMAP_CACHED: bool | None = None
 def exact_knn(X: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest rows of every row (itself first), euclidean on unit rows, by matrix products.
 
-    Returns ``(indices, distances)`` as UMAP's ``precomputed_knn`` wants them.
+    Returns ``(indices, distances)`` as UMAP's ``precomputed_knn`` wants them. Ties go to the
+    lower row number. Two threads share the blocks of rows (the product runs on one BLAS
+    thread and the selection releases the GIL); each block is computed alike whatever the
+    number of threads or cores, so the result is too.
     """
     n = len(X)
     k = min(k, n)
     indices = np.empty((n, k), dtype=np.int64)
-    distances = np.empty((n, k), dtype=np.float32)
-    for start in range(0, n, block):
-        sims = X[start:start + block] @ X.T
-        rows = np.arange(len(sims))
-        sims[rows, start + rows] = np.inf          # each row is its own nearest neighbour
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        part_sims = np.take_along_axis(sims, part, axis=1)
-        order = np.lexsort((part, -part_sims), axis=1)
-        indices[start:start + block] = np.take_along_axis(part, order, axis=1)
-        best = np.take_along_axis(part_sims, order, axis=1)
-        best[:, 0] = 1.0
-        distances[start:start + block] = np.sqrt(np.clip(2.0 - 2.0 * best, 0.0, None))
-    return indices, distances
+    sims = np.empty((n, k), dtype=np.float32)
+    n_blocks = max(2 if n >= 512 else 1, -(-n // block))
+    size = -(-n // n_blocks)
+
+    def one(start: int) -> None:
+        _top_k(X[start:start + size] @ X.T, start, indices[start:start + size], sims[start:start + size])
+
+    starts = range(0, n, size)
+    if n_blocks > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(one, starts))
+    else:
+        one(0)
+    sims[:, 0] = 1.0
+    return indices, np.sqrt(np.clip(2.0 - 2.0 * sims, 0.0, None))
+
+
+def _top_k(block_sims: np.ndarray, start: int, indices: np.ndarray, sims: np.ndarray) -> None:
+    """Row ``i`` of ``block_sims`` is row ``start + i`` of the data: its ``k`` most similar columns,
+    itself first, then by similarity (ties: lower column first), into ``indices`` and ``sims``."""
+    global _TOP_K
+    if _TOP_K is None:
+        _TOP_K = _compile_top_k()
+    _TOP_K(block_sims, start, indices, sims)
+
+
+_TOP_K = None
+
+
+def _compile_top_k():
+    import numba
+
+    @numba.njit(nogil=True, cache=True)
+    def top_k(block_sims, start, indices, sims):
+        n_rows, n = block_sims.shape
+        k = indices.shape[1]
+        for i in range(n_rows):
+            best_j = indices[i]
+            best_s = sims[i]
+            best_j[0], best_s[0] = start + i, np.inf    # each row is its own nearest neighbour
+            filled = 1
+            for j in range(n):
+                if j == start + i:
+                    continue
+                s = block_sims[i, j]
+                if filled == k and not s > best_s[k - 1]:
+                    continue                           # columns come in order: a tie keeps the earlier one
+                pos = filled if filled < k else k - 1
+                while pos > 1 and best_s[pos - 1] < s:
+                    best_s[pos], best_j[pos] = best_s[pos - 1], best_j[pos - 1]
+                    pos -= 1
+                best_s[pos], best_j[pos] = s, j
+                if filled < k:
+                    filled += 1
+
+    return top_k
 
 
 class Identity(TransformerMixin, BaseEstimator):

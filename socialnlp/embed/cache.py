@@ -112,9 +112,12 @@ class CachedEmbedder:
         return [normalize_text(t) for t in texts] if self.normalize else list(texts)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        prepared = self.prepare(list(texts))
-        keys = [hashlib.sha1(t.encode("utf-8", "surrogatepass")).digest() for t in prepared]
-        unique: dict[bytes, str] = dict(zip(keys, prepared))
+        texts = list(texts)
+        distinct = list(dict.fromkeys(texts))   # copies of a post are prepared and hashed once
+        prepared = self.prepare(distinct)
+        key_of = {t: hashlib.sha1(p.encode("utf-8", "surrogatepass")).digest() for t, p in zip(distinct, prepared)}
+        keys = [key_of[t] for t in texts]
+        unique: dict[bytes, str] = dict(zip((key_of[t] for t in distinct), prepared))
         cache = self.cache
         found = cache.get(list(unique)) if cache is not None else {}
         todo = [k for k in unique if k not in found]

@@ -130,9 +130,13 @@ class BurstRule:
         """
         state = self._state(incident_id)
         window, step = self._ns(self.window), self._ns(self.step)
-        events = events.sort_values(["time", "post_id"], kind="stable")
         times = events["time"].to_numpy(dtype=np.int64)
-        authors = events["author"].astype(str).to_numpy()
+        post_ids = events["post_id"].to_numpy()
+        order = np.lexsort((post_ids, times))   # (time, post id) order; a pandas sort costs 10x more here
+        times, post_ids = times[order], post_ids[order]
+        authors = events["author"].to_numpy()[order]
+        if authors.dtype != object or not all(isinstance(a, str) for a in authors):
+            authors = authors.astype(str)
         expected = max(self.background, state["baseline"]) * window / step
         need = max(self.min_authors, self.burst_size(expected))
         alerts = []
@@ -152,7 +156,7 @@ class BurstRule:
             if sev > state["severity"]:
                 state["severity"], state["last_alert_ns"], last = sev, int(t), int(t)
                 alerts.append({"incident_id": int(incident_id), "alert_time": int(t),
-                               "post_id": str(events["post_id"].iloc[i]), "n_authors": len(held),
+                               "post_id": str(post_ids[i]), "n_authors": len(held),
                                "severity": sev, "expected": float(expected)})
         self._update_baseline(state, times, authors, now, step)
         return alerts

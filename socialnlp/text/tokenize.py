@@ -79,3 +79,89 @@ def _keep(word: str) -> bool:
     if HAN.search(word):
         return True
     return len(word) >= 2
+
+
+def tokenize_pairs(pairs: list[tuple[str, str]]) -> list[list[str]]:
+    """:func:`tokenize` of each ``(text, lang)``."""
+    return [tokenize(text, lang) for text, lang in pairs]
+
+
+class BackgroundTokenizer:
+    """Keyword tokens worked out ahead of need by a helper process, on a core that would idle.
+
+    ``submit`` hands texts to the helper in chunks; ``get`` returns a text's tokens, from the
+    helper when it has finished them and otherwise by tokenising here at once: it never waits
+    for the helper, so a slow or busy helper costs nothing but the work done twice. The tokens
+    are :func:`tokenize`'s either way. ``forget`` drops finished tokens no one will ask for.
+
+    The helper is a fresh interpreter (loky, like the embedding workers): nothing forked from a
+    process that holds BLAS or numba threads. It exits when the object is collected or after
+    five idle minutes.
+    """
+
+    def __init__(self, chunk_size: int = 1000):
+        self.chunk_size = chunk_size
+        self._pool = None
+        self._jobs: list[tuple[list[tuple[str, str]], object]] = []   # submitted, not yet collected
+        self._queued: set[tuple[str, str]] = set()
+        self._ready: dict[tuple[str, str], list[str]] = {}
+        self._done_here: set[tuple[str, str]] = set()   # queued, but asked for before the helper had them
+        self.n_helped = 0   # texts whose tokens came from the helper
+
+    def start(self) -> "BackgroundTokenizer":
+        """Start the helper now (it takes a few seconds to load jieba), not at the first ``submit``."""
+        self._executor().submit(tokenize_pairs, [("预热", "zh")])
+        return self
+
+    def submit(self, texts, langs) -> None:
+        pairs = [p for p in dict.fromkeys(zip(texts, langs)) if p not in self._queued and p not in self._ready]
+        for i in range(0, len(pairs), self.chunk_size):
+            part = pairs[i:i + self.chunk_size]
+            self._jobs.append((part, self._executor().submit(tokenize_pairs, part)))
+            self._queued.update(part)
+
+    def get(self, text: str, lang: str) -> list[str]:
+        key = (text, lang)
+        if key in self._queued:
+            self._collect()
+            if key in self._queued:
+                self._done_here.add(key)
+        got = self._ready.pop(key, None)
+        if got is None:
+            return tokenize(text, lang)
+        self.n_helped += 1
+        return got
+
+    def forget(self, texts, langs) -> None:
+        self._collect()
+        for key in zip(texts, langs):
+            self._ready.pop(key, None)
+
+    def _collect(self) -> None:
+        """Take the tokens of every finished chunk (in order of submission; none is waited for)."""
+        while self._jobs and self._jobs[0][1].done():
+            part, job = self._jobs.pop(0)
+            self._queued.difference_update(part)
+            if job.exception() is not None:   # a helper that failed leaves the chunk to get()
+                self._done_here.difference_update(part)
+                continue
+            for key, tokens in zip(part, job.result()):
+                if key in self._done_here:
+                    self._done_here.discard(key)
+                else:
+                    self._ready[key] = tokens
+
+    def _executor(self):
+        if self._pool is None:
+            import weakref
+
+            from joblib.externals.loky import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=1, timeout=300)
+            weakref.finalize(self, self._pool.shutdown, wait=False)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+        self._pool, self._jobs, self._queued, self._ready, self._done_here = None, [], set(), {}, set()
