@@ -158,9 +158,15 @@ STREAM_CONFIGS = {
     "umap + hdbscan, merges at any age": {"merge_share": 0.25, "merge_within": None},
     "umap + hdbscan min_samples 10": {"min_samples": 10},
     "umap + fast_hdbscan": {"clusterer": "fast_hdbscan"},
-    "umap pca init, 100 epochs + hdbscan (default before)": {"reducer": UMAPReducer(init="pca", n_epochs=100)},
-    "umap pca init, 30 epochs + hdbscan": {"reducer": UMAPReducer(init="pca", n_epochs=30)},
-    "umap 15 epochs + hdbscan": {"reducer": UMAPReducer(n_epochs=15)},
+    "umap 30 epochs, 5 negative samples + hdbscan (default before)":
+        {"reducer": UMAPReducer(n_epochs=30, negative_sample_rate=5)},
+    "umap 30 epochs, 2 negative samples + hdbscan": {"reducer": UMAPReducer(n_epochs=30)},
+    "umap 45 epochs, 1 negative sample + hdbscan": {"reducer": UMAPReducer(negative_sample_rate=1)},
+    "umap 15 epochs, 5 negative samples + hdbscan": {"reducer": UMAPReducer(n_epochs=15, negative_sample_rate=5)},
+    "umap pca init, 100 epochs, 5 negative samples + hdbscan":
+        {"reducer": UMAPReducer(init="pca", n_epochs=100, negative_sample_rate=5)},
+    "umap pca init, 30 epochs, 5 negative samples + hdbscan":
+        {"reducer": UMAPReducer(init="pca", n_epochs=30, negative_sample_rate=5)},
     "pca + hdbscan": {"reducer": "pca"},
     "pca + fast_hdbscan": {"reducer": "pca", "clusterer": "fast_hdbscan"},
 }
