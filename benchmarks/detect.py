@@ -162,6 +162,8 @@ STREAM_CONFIGS = {
         {"reducer": UMAPReducer(n_epochs=30, negative_sample_rate=5)},
     "umap 30 epochs, 2 negative samples + hdbscan": {"reducer": UMAPReducer(n_epochs=30)},
     "umap 45 epochs, 1 negative sample + hdbscan": {"reducer": UMAPReducer(negative_sample_rate=1)},
+    "umap 10 neighbours + hdbscan": {"reducer": UMAPReducer(n_neighbors=10)},
+    "umap 12 neighbours + hdbscan": {"reducer": UMAPReducer(n_neighbors=12)},
     "umap 15 epochs, 5 negative samples + hdbscan": {"reducer": UMAPReducer(n_epochs=15, negative_sample_rate=5)},
     "umap pca init, 100 epochs, 5 negative samples + hdbscan":
         {"reducer": UMAPReducer(init="pca", n_epochs=100, negative_sample_rate=5)},

@@ -115,6 +115,11 @@ def _is_blank(value) -> bool:
 
 def _as_text(series: pd.Series) -> pd.Series:
     """Strings as str, blanks as None, with numbers from CSV kept as their digits."""
+    if isinstance(series.dtype, pd.StringDtype):   # str or missing only: no conversion per value
+        values = series.to_numpy(dtype=object, na_value=None)
+        return pd.Series([v if v is not None and v.strip() else None for v in values], index=series.index,
+                         dtype=object)
+
     def conv(v):
         if _is_blank(v):
             return None

@@ -86,6 +86,17 @@ def tokenize_pairs(pairs: list[tuple[str, str]]) -> list[list[str]]:
     return [tokenize(text, lang) for text, lang in pairs]
 
 
+def _yield_to_others() -> None:
+    """The helper runs at a lower priority: it works ahead on time the main process leaves idle,
+    not on time the main process's own threads (neighbour search) could use."""
+    import os
+
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):   # no nice() here (Windows) or not allowed
+        pass
+
+
 class BackgroundTokenizer:
     """Keyword tokens worked out ahead of need by a helper process, on a core that would idle.
 
@@ -95,8 +106,8 @@ class BackgroundTokenizer:
     are :func:`tokenize`'s either way. ``forget`` drops finished tokens no one will ask for.
 
     The helper is a fresh interpreter (loky, like the embedding workers): nothing forked from a
-    process that holds BLAS or numba threads. It exits when the object is collected or after
-    five idle minutes.
+    process that holds BLAS or numba threads. It runs at a lower priority (nice 10), exits when
+    the object is collected or after five idle minutes.
     """
 
     def __init__(self, chunk_size: int = 1000):
@@ -157,7 +168,7 @@ class BackgroundTokenizer:
 
             from joblib.externals.loky import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(max_workers=1, timeout=300)
+            self._pool = ProcessPoolExecutor(max_workers=1, timeout=300, initializer=_yield_to_others)
             weakref.finalize(self, self._pool.shutdown, wait=False)
         return self._pool
 
