@@ -1,4 +1,7 @@
+import pytest
+
 from socialnlp.text import dedup_key, detect_languages, is_retweet, normalize_text, tokenize
+import pytest
 
 
 def test_normalize_keeps_hashtag_words_and_masks_links_and_handles():
@@ -48,3 +51,22 @@ def test_background_tokenizer_gives_the_same_tokens_and_keeps_none_it_was_not_as
     assert not helper._ready and not helper._done_here and not helper._queued
     assert helper.get(texts[3], "de") == tokenize(texts[3], "de")
     helper.close()
+
+
+def test_background_tokenizer_without_a_helper_process_tokenises_here():
+    from socialnlp.text.tokenize import BackgroundTokenizer
+
+    class NoProcesses:             # e.g. a sandbox that forbids starting processes
+        def submit(self, *args):
+            raise OSError("not allowed to start a process")
+
+        def shutdown(self, wait=False):
+            pass
+
+    helper = BackgroundTokenizer()
+    helper._pool = NoProcesses()
+    with pytest.warns(RuntimeWarning, match="worked out in this process"):
+        helper.start()
+    helper.submit(["Zug fällt aus"], ["de"])
+    assert helper.broken and not helper._jobs
+    assert helper.get("Zug fällt aus", "de") == tokenize("Zug fällt aus", "de")

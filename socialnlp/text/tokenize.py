@@ -118,18 +118,36 @@ class BackgroundTokenizer:
         self._ready: dict[tuple[str, str], list[str]] = {}
         self._done_here: set[tuple[str, str]] = set()   # queued, but asked for before the helper had them
         self.n_helped = 0   # texts whose tokens came from the helper
+        self.broken = False
 
     def start(self) -> "BackgroundTokenizer":
         """Start the helper now (it takes a few seconds to load jieba), not at the first ``submit``."""
-        self._executor().submit(tokenize_pairs, [("预热", "zh")])
+        self._send([("预热", "zh")])
         return self
 
     def submit(self, texts, langs) -> None:
         pairs = [p for p in dict.fromkeys(zip(texts, langs)) if p not in self._queued and p not in self._ready]
         for i in range(0, len(pairs), self.chunk_size):
             part = pairs[i:i + self.chunk_size]
-            self._jobs.append((part, self._executor().submit(tokenize_pairs, part)))
+            job = self._send(part)
+            if job is None:
+                return
+            self._jobs.append((part, job))
             self._queued.update(part)
+
+    def _send(self, pairs):
+        """The helper's future for ``pairs``; None once no helper can run (get() then does the work)."""
+        if self.broken:
+            return None
+        try:
+            return self._executor().submit(tokenize_pairs, pairs)
+        except Exception as err:   # no processes allowed here, or the helper died: carry on without it
+            import warnings
+
+            self.broken = True
+            warnings.warn(f"keyword tokens are worked out in this process: the helper process failed ({err!r})",
+                          RuntimeWarning, stacklevel=3)
+            return None
 
     def get(self, text: str, lang: str) -> list[str]:
         key = (text, lang)
