@@ -1,7 +1,6 @@
 import pytest
 
 from socialnlp.text import dedup_key, detect_languages, is_retweet, normalize_text, tokenize
-import pytest
 
 
 def test_normalize_keeps_hashtag_words_and_masks_links_and_handles():
