@@ -3,6 +3,7 @@
     python benchmarks/stream.py growth [--sizes 10000 30000 100000 300000] [--per-hour 600]
                                        [--bertopic-max 100000] [--variants-max 30000]
     python benchmarks/stream.py e2e [--n 100000] [--per-hour 4000]
+    python benchmarks/stream.py stages [--n 100000] [--per-hour 4000]
 
 growth: ``n`` real issue posts (``_data.real_posts``: English, German and Chinese sets,
 repeated with new ids beyond their pool), ``--per-hour`` of them an hour in shuffled order,
@@ -20,6 +21,11 @@ slope of log seconds against log n).
 e2e: ``socialnlp detect`` on ``--n`` real posts (the default classifier decides which are
 issues), in a child process, with a cold embedding cache and again warm: the whole job
 (read, embed, classify, cluster, alert, write), in seconds.
+
+stages: where the warm e2e run's time goes. The cache is filled by a first run in a child
+process; then ``socialnlp detect`` runs in this process with a timer around each stage
+(no profiler: cProfile inflates Python-heavy parts several times). Stages nest: the
+indented ones are part of the one above.
 """
 from __future__ import annotations
 
@@ -126,6 +132,64 @@ def cmd_e2e(args) -> None:
             print(f"  {state} embedding cache: {seconds:6.1f} s   {found[0].split(';')[0] if found else ''}", flush=True)
 
 
+STAGES = [  # (module, attribute where the caller looks it up, label, depth)
+    ("socialnlp.pipeline", "run_detect", "socialnlp detect, after imports", 0),
+    ("socialnlp.cluster.detector", "IncidentDetector._prepare", "validate, embed (cache), classify", 1),
+    ("socialnlp.embed.cache", "CachedEmbedder.encode", "embedding cache lookups", 2),
+    ("socialnlp.cluster.detector", "IncidentDetector._add_reports", "distinct reports (copies, dedup keys)", 1),
+    ("socialnlp.cluster.detector", "IncidentDetector._labels", "window clustering", 1),
+    ("socialnlp.cluster.stages", "UMAPReducer.fit_transform", "UMAP layout", 2),
+    ("socialnlp.cluster.stages", "exact_knn", "exact neighbours", 3),
+    ("umap.umap_", "optimize_layout_euclidean", "layout epochs", 3),
+    ("umap.umap_", "spectral_layout", "spectral start", 3),
+    ("socialnlp.cluster.detector", "cluster_labels", "HDBSCAN", 2),
+    ("socialnlp.cluster.detector", "IncidentDetector._link", "linking windows to incidents", 1),
+    ("socialnlp.cluster.detector", "IncidentDetector._evaluate_alerts", "alerts (burst rule, keywords)", 1),
+    ("socialnlp.cluster.detector", "IncidentDetector._report_tokens", "keyword tokens", 2),
+    ("socialnlp.cluster", "write_outputs", "writing outputs", 1),   # where run_detect imports it from
+]
+
+
+def cmd_stages(args) -> None:
+    import importlib
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        src = tmp / "posts.parquet"
+        timed_stream(args.n, args.per_hour).drop(columns=["is_issue"]).to_parquet(src, index=False)
+        os.environ["SOCIALNLP_CACHE_DIR"] = str(tmp / "cache")
+        subprocess.run([sys.executable, "-m", "socialnlp.cli", "detect", str(src), "-o", str(tmp / "cold")],
+                       check=True, capture_output=True)
+        seconds: dict[str, list] = {}
+        for module, attr, label, _ in STAGES:
+            owner = importlib.import_module(module)
+            *path, name = attr.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            setattr(owner, name, _timed(getattr(owner, name), seconds.setdefault(label, [0.0, 0])))
+        from socialnlp.cli import main as cli
+
+        t = time.perf_counter()
+        cli(["detect", str(src), "-o", str(tmp / "warm")])
+        total = time.perf_counter() - t
+    print(f"\nwarm run in this process: {total:.1f} s (imports before it not counted)")
+    print(f"{'stage':<48} {'seconds':>8} {'calls':>6} {'share':>6}")
+    for _, _, label, depth in STAGES:
+        spent, calls = seconds[label]
+        print(f"{'  ' * depth + label:<48} {spent:8.2f} {calls:6d} {spent / total:6.0%}")
+
+
+def _timed(function, slot: list):
+    def timed(*a, **k):
+        t = time.perf_counter()
+        try:
+            return function(*a, **k)
+        finally:
+            slot[0] += time.perf_counter() - t
+            slot[1] += 1
+    return timed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -137,8 +201,11 @@ def main() -> None:
     e = sub.add_parser("e2e")
     e.add_argument("--n", type=int, default=100_000)
     e.add_argument("--per-hour", type=int, default=4000)
+    st = sub.add_parser("stages")
+    st.add_argument("--n", type=int, default=100_000)
+    st.add_argument("--per-hour", type=int, default=4000)
     args = ap.parse_args()
-    {"growth": cmd_growth, "e2e": cmd_e2e}[args.cmd](args)
+    {"growth": cmd_growth, "e2e": cmd_e2e, "stages": cmd_stages}[args.cmd](args)
 
 
 if __name__ == "__main__":

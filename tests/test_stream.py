@@ -1,4 +1,6 @@
 """Long streams: bounded memory gives the same incidents; a stopped run resumes to the same result."""
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,9 +69,13 @@ def test_the_tokenising_helper_process_changes_nothing(demo, monkeypatch):
     helped = IncidentDetector(classifier=None, n_jobs=2, **BOUNDED)
     _feed(helped, posts, V, 24)                # with a horizon: the helper forgets what is written out
     assert alone._helper is None and helped._helper is not None
-    alone.flush(), helped.flush()
+    alone.flush()
+    helped.flush()
     _same_incidents(alone, helped)
     assert helped._handed == len(helped.reports_)
+    copy = pickle.loads(pickle.dumps(helped))      # the helper process stays behind
+    assert copy._helper is None
+    _same_incidents(copy, helped)
 
 
 def test_memory_does_not_grow_with_the_length_of_the_period():

@@ -131,7 +131,8 @@ class IncidentDetector(BaseEstimator):
     n_jobs : processes the detector may use. With two or more (-1, the default: as many as this
         process may use), a helper process tokenises the reports' text for keywords while the
         clustering runs (the layout runs on one thread, to be reproducible); the results are the
-        same. 1: everything in this process. The helper starts once a stream holds 5,000 reports.
+        same. 1: everything in this process. The helper starts with a batch of 5,000 posts or
+        once the stream holds 5,000 reports (below that it costs more than it saves).
 
     >>> det = IncidentDetector(classifier=None).fit(posts)          # doctest: +SKIP
     >>> det.clusters_[["incident_id", "first_seen", "n_authors", "keywords_de"]]   # doctest: +SKIP

@@ -148,6 +148,7 @@ def exact_knn(X: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.
     sims = np.empty((n, k), dtype=np.float32)
     n_blocks = max(2 if n >= 512 else 1, -(-n // block))
     size = -(-n // n_blocks)
+
     def one(start: int) -> None:
         _top_k(X[start:start + size] @ X.T, start, indices[start:start + size], sims[start:start + size])
 
