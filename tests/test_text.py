@@ -34,8 +34,8 @@ def test_mentions_after_chinese_text_are_dropped_but_emails_stay():
 def test_background_tokenizer_gives_the_same_tokens_and_keeps_none_it_was_not_asked_for():
     from socialnlp.text.tokenize import BackgroundTokenizer
 
-    texts = ["宽带断了一上午，客服电话也打不通", "Zug fällt aus, Stellwerksstörung in Köln", "app keeps crashing since the update",
-             "Strom weg in ganz Ehrenfeld"]
+    texts = ["宽带断了一上午，客服电话也打不通", "Zug fällt aus, Stellwerksstörung in Köln",
+             "app keeps crashing since the update", "Strom weg in ganz Ehrenfeld"]
     langs = ["zh", "de", "en", "de"]
     helper = BackgroundTokenizer(chunk_size=2).start()
     helper.submit(texts * 2, langs * 2)             # copies are tokenised once

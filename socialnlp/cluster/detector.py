@@ -188,8 +188,9 @@ class IncidentDetector(BaseEstimator):
         """
         if not hasattr(self, "reports_"):
             self._reset()
-        if self._helper is None and len(posts) >= TOKEN_HELPER_MIN_REPORTS:
-            self._start_helper()   # a big batch: the helper starts while the posts are embedded
+        big = isinstance(posts, pd.DataFrame) and len(posts) >= TOKEN_HELPER_MIN_REPORTS
+        if self._helper is None and big:
+            self._start_helper()   # the helper starts while a big batch is embedded
         batch, vectors = self._ingest(posts, embeddings)
         if len(batch):
             self._close_complete_slots()
@@ -507,7 +508,8 @@ class IncidentDetector(BaseEstimator):
         part = table.iloc[rows]   # rows first: converting a whole Arrow string column costs ~0.1 s per slot
         reports, copies = self.reports_.add(
             rows, self._row_time.values[rows], [self._row_id[r] for r in rows],
-            [_dedup_key(str(t)) for t in part["text"].tolist()], vectors, part["author"].tolist(), part["lang"].tolist())
+            [_dedup_key(str(t)) for t in part["text"].tolist()], vectors, part["author"].tolist(),
+            part["lang"].tolist())
         self._row_report.values[rows] = reports
         self._row_copy.values[rows] = copies
         self._tokens.extend([None] * (len(self.reports_) - len(self._tokens)))
