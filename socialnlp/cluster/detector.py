@@ -531,8 +531,12 @@ class IncidentDetector(BaseEstimator):
         todo = [r for r in range(self._handed, len(store)) if self._tokens[r] is None]
         self._handed = len(store)
         if todo:
-            texts = self._table()["text"].iloc[store.post_row.values[todo]].tolist()
-            self._helper.submit([str(t) for t in texts], [store.lang[r] for r in todo])
+            self._helper.submit(*self._texts_and_langs(todo))
+
+    def _texts_and_langs(self, reports: list[int]) -> tuple[list[str], list[str]]:
+        """The text (of its first post) and language of each report, as keyword tokens need them."""
+        texts = self._table()["text"].iloc[self.reports_.post_row.values[reports]].tolist()
+        return [str(t) for t in texts], [self.reports_.lang[r] for r in reports]
 
     def _table(self) -> pd.DataFrame:
         if len(self._frames) > 1:
@@ -754,13 +758,11 @@ class IncidentDetector(BaseEstimator):
         return [str(self._text_by_id[i]) for i in post_ids]
 
     def _report_tokens(self, reports: np.ndarray) -> list[list[str]]:
-        store = self.reports_
         todo = [int(r) for r in reports if self._tokens[r] is None]
         if todo:
-            texts = self._table()["text"].iloc[store.post_row.values[todo]].tolist()
             get = tokenize if self._helper is None else self._helper.get
-            for r, text in zip(todo, texts):
-                self._tokens[r] = get(str(text), store.lang[r])
+            for r, text, lang in zip(todo, *self._texts_and_langs(todo)):
+                self._tokens[r] = get(text, lang)
         return [self._tokens[r] for r in reports]
 
     # ------------------------------------------------------------------ output tables
@@ -901,9 +903,8 @@ class IncidentDetector(BaseEstimator):
             array.keep(keep_row)
         if len(drop_report):
             if self._helper is not None:   # the helper's tokens of reports that go, unasked for
-                gone = [r for r in np.flatnonzero(drop_report) if self._tokens[r] is None]
-                self._helper.forget(self._table()["text"].iloc[self.reports_.post_row.values[gone]].astype(str),
-                                    [self.reports_.lang[r] for r in gone])
+                gone = [int(r) for r in np.flatnonzero(drop_report) if self._tokens[r] is None]
+                self._helper.forget(*self._texts_and_langs(gone))
                 self._handed = int(len(self.reports_) - drop_report.sum())
             new_pos = self.reports_.keep(~drop_report, new_row)
             report = self._row_report.values

@@ -115,9 +115,10 @@ class CachedEmbedder:
         texts = list(texts)
         distinct = list(dict.fromkeys(texts))   # copies of a post are prepared and hashed once
         prepared = self.prepare(distinct)
-        key_of = {t: hashlib.sha1(p.encode("utf-8", "surrogatepass")).digest() for t, p in zip(distinct, prepared)}
+        distinct_keys = [hashlib.sha1(p.encode("utf-8", "surrogatepass")).digest() for p in prepared]
+        key_of = dict(zip(distinct, distinct_keys))
         keys = [key_of[t] for t in texts]
-        unique: dict[bytes, str] = dict(zip((key_of[t] for t in distinct), prepared))
+        unique: dict[bytes, str] = dict(zip(distinct_keys, prepared))
         cache = self.cache
         found = cache.get(list(unique)) if cache is not None else {}
         todo = [k for k in unique if k not in found]
