@@ -76,6 +76,8 @@ def test_the_tokenising_helper_process_changes_nothing(demo, monkeypatch):
     copy = pickle.loads(pickle.dumps(helped))      # the helper process stays behind
     assert copy._helper is None
     _same_incidents(copy, helped)
+    with pytest.raises(ValueError, match="n_jobs must be a whole number"):
+        IncidentDetector(n_jobs="two").partial_fit(posts.iloc[:10], V[:10])
 
 
 def test_memory_does_not_grow_with_the_length_of_the_period():

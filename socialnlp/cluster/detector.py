@@ -372,6 +372,10 @@ class IncidentDetector(BaseEstimator):
             raise ValueError(f"link_threshold must be a cosine similarity in (0, 1]; got {self.link_threshold}")
         if self.min_cluster_size is not None and self.min_cluster_size < 2:
             raise ValueError(f"min_cluster_size must be at least 2; got {self.min_cluster_size}")
+        if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, (int, np.integer))
+                                        or self.n_jobs == 0):
+            raise ValueError(f"n_jobs must be a whole number of processes (-1: all CPUs, 1: no helper process); "
+                             f"got {self.n_jobs!r}")
 
     def _make_rule(self):
         if self.rule is False:
