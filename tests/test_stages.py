@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from socialnlp.cluster.stages import UMAPReducer, cache_umap_compilation, exact_knn
+from socialnlp.cluster.stages import (UMAPReducer, _unit_rows, cache_umap_compilation, exact_knn,
+                                      one_blas_thread)
 
 
 def _topics(n=1500, dim=512, k=20, seed=0):
@@ -67,3 +68,20 @@ def test_a_reducer_object_gets_the_detectors_seed():
     template = UMAPReducer(n_epochs=50, random_state=5)
     made = make_reducer(template, 3)
     assert made is not template and made.random_state == 3 and made.n_epochs == 50 and template.random_state == 5
+
+
+@pytest.mark.parametrize("init", ["spectral", "pca", "random"])
+def test_umap_steps_give_umap_learns_own_layout(init):
+    # UMAPReducer calls umap-learn's graph and layout functions itself; a umap-learn release
+    # that changes what UMAP.fit passes them must fail here, not shift every window quietly
+    from umap import UMAP
+
+    X = _topics(n=400)
+    ours = UMAPReducer(init=init, random_state=3).fit_transform(X)
+    X = _unit_rows(X)         # the reducer's input, to the bit
+    knn = exact_knn(X, 15)
+    with one_blas_thread():   # as the reducer runs it
+        theirs = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, n_epochs=45, init=init, random_state=3,
+                      negative_sample_rate=2, metric="euclidean", precomputed_knn=knn + (None,),
+                      force_approximation_algorithm=True).fit_transform(X)
+    np.testing.assert_array_equal(ours, theirs)

@@ -19,10 +19,12 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
     """UMAP for unit-length sentence embeddings, deterministic and fit for small windows.
 
     - Neighbours are exact for windows up to ``exact_knn_max`` rows (one matrix product,
-      cosine on unit rows) and handed to UMAP as ``precomputed_knn``; larger ones use
-      UMAP's NNDescent. umap-learn's own small-data path (< 4096 rows) computes distances
-      pair by pair in Python (10x slower), and NNDescent's numba compilation costs over a
-      minute in a fresh process on a busy 2-core machine.
+      cosine on unit rows), and umap-learn's graph and layout functions are called on them
+      directly (the same layout as ``UMAP(precomputed_knn=...)``, without the estimator's
+      per-fit overhead); larger windows go through ``UMAP`` with its NNDescent.
+      umap-learn's own small-data path (< 4096 rows) computes distances pair by pair in
+      Python (10x slower), and NNDescent's numba compilation costs over a minute in a fresh
+      process on a busy 2-core machine.
     - A fixed ``random_state`` makes the layout reproducible (umap-learn then optimises
       on one thread). umap-learn's spectral start, 45 epochs (its default is 200-500) and 2
       negative samples per edge (its default 5) cluster a whole stream better than 30 epochs
@@ -62,20 +64,44 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
     def _layout(self, X: np.ndarray) -> np.ndarray:
         import warnings
 
-        from umap import UMAP
-
         k = min(self.n_neighbors, len(X) - 1)
-        knn = exact_knn(X, k) + (None,) if len(X) <= self.exact_knn_max else (None, None, None)
-        umap = UMAP(n_components=self.n_components, n_neighbors=k, min_dist=self.min_dist, metric="euclidean",
-                    n_epochs=self.n_epochs, init=self.init, random_state=self.random_state,
-                    negative_sample_rate=self.negative_sample_rate,
-                    transform_seed=self.random_state or 42, force_approximation_algorithm=True,
-                    precomputed_knn=knn)
         with warnings.catch_warnings():
             # "n_jobs overridden by setting random_state" (the price of reproducibility), "no
             # NNDescent index, transform unavailable" (we never transform), disconnected graphs
             warnings.simplefilter("ignore", UserWarning)
-            return np.asarray(umap.fit_transform(X), dtype=np.float32)
+            if len(X) > self.exact_knn_max:
+                return self._umap_fit(X, k)
+            return self._umap_steps(X, k, exact_knn(X, k))
+
+    def _umap_fit(self, X: np.ndarray, k: int) -> np.ndarray:
+        """umap-learn's own ``UMAP.fit_transform``, with its NNDescent neighbours."""
+        from umap import UMAP
+
+        umap = UMAP(n_components=self.n_components, n_neighbors=k, min_dist=self.min_dist, metric="euclidean",
+                    n_epochs=self.n_epochs, init=self.init, random_state=self.random_state,
+                    negative_sample_rate=self.negative_sample_rate, transform_seed=self.random_state or 42,
+                    force_approximation_algorithm=True)
+        return np.asarray(umap.fit_transform(X), dtype=np.float32)
+
+    def _umap_steps(self, X: np.ndarray, k: int, knn: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """What ``UMAP.fit_transform`` computes from precomputed neighbours, called step by step.
+
+        The same two functions ``UMAP.fit`` calls, with the same arguments and random state, so
+        the layout is the same to the bit (tests/test_stages.py checks it against ``UMAP``).
+        What is left out is the estimator's bookkeeping around them: input checks, and a hash
+        of the whole input kept for ``transform`` (13 ms of a 55 ms layout of 780 rows).
+        """
+        from sklearn.utils import check_random_state
+        from umap.distances import named_distances
+        from umap.umap_ import find_ab_params, fuzzy_simplicial_set, simplicial_set_embedding
+
+        random_state = check_random_state(self.random_state)
+        graph = fuzzy_simplicial_set(X, k, random_state, "euclidean", {}, knn[0], knn[1])[0]
+        a, b = find_ab_params(1.0, self.min_dist)
+        embedding, _ = simplicial_set_embedding(
+            X, graph, self.n_components, 1.0, a, b, 1.0, self.negative_sample_rate, self.n_epochs, self.init,
+            random_state, named_distances["euclidean"], {}, False, {}, False, parallel=self.random_state is None)
+        return np.asarray(embedding, dtype=np.float32)
 
     def fit(self, X, y=None):
         self.fit_transform(X)
