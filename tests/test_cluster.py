@@ -75,6 +75,15 @@ def test_posts_without_is_issue_and_without_classifier_are_refused():
         IncidentDetector(reducer="none").fit(posts.drop(columns="is_issue"), V)
 
 
+def test_a_nan_in_an_issue_posts_vector_is_refused_with_its_post():
+    posts, V = Stream().background(0, 30).frame()
+    V[3, 0] = np.nan
+    with pytest.raises(ValueError, match=r"row 3 \(post id 'p0003'\)"):
+        IncidentDetector(reducer="none").fit(posts, V)
+    posts.loc[3, "is_issue"] = 0      # a vector that is never clustered may be anything
+    IncidentDetector(reducer="none", rule=False).fit(posts, V)
+
+
 def test_an_injected_classifier_decides_what_is_an_issue():
     class KeywordClassifier:
         def score_posts(self, df):

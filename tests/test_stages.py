@@ -85,3 +85,10 @@ def test_umap_steps_give_umap_learns_own_layout(init):
                       negative_sample_rate=2, metric="euclidean", precomputed_knn=knn + (None,),
                       force_approximation_algorithm=True).fit_transform(X)
     np.testing.assert_array_equal(ours, theirs)
+
+
+def test_umap_reducer_refuses_nan_rows():
+    X = _topics(n=100)
+    X[7, 0] = np.nan
+    with pytest.raises(ValueError, match="row 7"):
+        UMAPReducer().fit_transform(X)

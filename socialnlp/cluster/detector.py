@@ -443,6 +443,7 @@ class IncidentDetector(BaseEstimator):
                     vectors[issue] = got
         if vectors is None:
             vectors = np.zeros((len(table), 0), dtype=np.float32)
+        _check_finite(vectors, table, "embeddings" if embeddings is not None else "the embedder's vectors")
         return table, _unit(vectors)
 
     def _score(self, table: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
@@ -952,6 +953,18 @@ class IncidentDetector(BaseEstimator):
 # ---------------------------------------------------------------------- helpers
 # copies of a post come again and again (retweets, reposts): their key is worked out once
 _dedup_key = lru_cache(maxsize=1 << 16)(dedup_key)
+
+
+def _check_finite(vectors: np.ndarray, table: pd.DataFrame, source: str) -> None:
+    """A NaN or inf in an issue post's vector would silently scramble every window it falls into
+    (other posts' vectors are never clustered)."""
+    if not vectors.size:
+        return
+    bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1) & (table["is_issue"].to_numpy() == 1))
+    if len(bad):
+        raise ValueError(f"{source}: {len(bad)} row(s) hold NaN or inf, the first at row {bad[0]} (post id "
+                         f"{table['id'].iloc[bad[0]]!r}); check the embedding model, or the array passed as "
+                         "embeddings, for those posts")
 
 
 def _cpus(n_jobs: int | None) -> int:

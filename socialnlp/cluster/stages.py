@@ -53,6 +53,9 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None) -> np.ndarray:
         X = _unit_rows(X)
         self.n_features_in_ = X.shape[1]
+        if not np.isfinite(X).all():   # umap-learn's functions, unlike UMAP.fit, take NaN without a word
+            row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
+            raise ValueError(f"UMAPReducer: row {row} of the input holds NaN or inf; drop or re-embed it")
         if len(X) < max(self.min_rows, self.n_components + 2, 3):
             self.embedding_ = X
             return X
