@@ -91,8 +91,10 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
 
         The same two functions ``UMAP.fit`` calls, with the same arguments and random state, so
         the layout is the same to the bit (tests/test_stages.py checks it against ``UMAP``).
-        What is left out is the estimator's bookkeeping around them: input checks, and a hash
-        of the whole input kept for ``transform`` (a few milliseconds per window).
+        What is left out is the estimator's bookkeeping around them: input checks (NaN rows are
+        refused in ``fit_transform``), a hash of the whole input kept for ``transform`` (a few
+        milliseconds per window), and marking vertices without any edge as NaN, which exact
+        neighbours never leave (every row's nearest neighbour gets membership 1).
         """
         from sklearn.utils import check_random_state
         from umap.distances import named_distances
