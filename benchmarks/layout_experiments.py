@@ -7,8 +7,9 @@ ways to make it cheaper that this session tried (benchmarks/RESULTS.md, "tried a
 
 - **float32 epochs**: umap-learn's SGD (``optimize_layout_euclidean``) rewritten with the same
   steps, edges, negative samples and random numbers, but its gradient in float32 instead of
-  float64 (umap-learn computes ``pow`` in double precision; with the float64 maths the same
-  kernel gives umap-learn's layout to the bit, so only the precision differs).
+  float64 (umap-learn computes ``pow`` in double precision). A scratch check, not repeated
+  here, found that the same kernel with float64 maths gives umap-learn's layout to the bit,
+  so only the precision differs.
 - **warm start**: each window's layout starts from the previous window's (a report keeps its
   place; a new one starts at the mean place of its laid-out neighbours) and runs fewer epochs.
 
