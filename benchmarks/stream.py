@@ -26,7 +26,9 @@ warm runs, because one run on a shared 2-core machine varies by several seconds.
 stages: where the warm e2e run's time goes. The cache is filled by a first run in a child
 process; then ``socialnlp detect`` runs in this process with a timer around each stage
 (no profiler: cProfile inflates Python-heavy parts several times). Stages nest: the
-indented ones are part of the one above.
+indented ones are part of the one above. The layout helper process is off here, so that
+the timers see every layout: this is the work one window at a time (in ``e2e`` the helper
+lays out each window while this process alerts on the one before).
 """
 from __future__ import annotations
 
@@ -165,6 +167,14 @@ def cmd_stages(args) -> None:
         os.environ["SOCIALNLP_CACHE_DIR"] = str(tmp / "cache")
         subprocess.run([sys.executable, "-m", "socialnlp.cli", "detect", str(src), "-o", str(tmp / "cold")],
                        check=True, capture_output=True)
+        import socialnlp.cluster.detector as detector
+
+        class LayoutsHere(detector.LayoutHelper):
+            def start(self):
+                self.broken = True
+                return self
+
+        detector.LayoutHelper = LayoutsHere
         seconds: dict[str, list] = {}
         for module, attr, label, _ in STAGES:
             owner = importlib.import_module(module)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socialnlp.cluster import IncidentDetector
+from socialnlp.cluster import IncidentDetector, UMAPReducer
 from socialnlp.scale.stream import detect_stream
 
 KEYWORDS = ["keywords_en", "keywords_de", "keywords_zh"]
@@ -59,25 +59,54 @@ def test_bounded_memory_gives_the_same_incidents_and_holds_a_fraction_of_the_pos
     _same_incidents(det, unbounded, keywords=False)
 
 
-def test_the_tokenising_helper_process_changes_nothing(demo, monkeypatch):
+def test_the_helper_processes_change_nothing(demo, monkeypatch):
     import socialnlp.cluster.detector as detector
 
     posts, V = demo
     alone = IncidentDetector(classifier=None, n_jobs=1, **BOUNDED)
     _feed(alone, posts, V, 24)
-    monkeypatch.setattr(detector, "TOKEN_HELPER_MIN_REPORTS", 0)   # the demo is below the size it starts at
+    monkeypatch.setattr(detector, "HELPER_MIN_REPORTS", 0)   # the demo is below the size they start at
     helped = IncidentDetector(classifier=None, n_jobs=2, **BOUNDED)
-    _feed(helped, posts, V, 24)                # with a horizon: the helper forgets what is written out
+    _feed(helped, posts, V, 24)   # with a horizon: the tokeniser forgets; reports are renumbered during a layout
     assert alone._helper is None and helped._helper is not None
     alone.flush()
     helped.flush()
     _same_incidents(alone, helped)
     assert helped._handed == len(helped.reports_)
-    copy = pickle.loads(pickle.dumps(helped))      # the helper process stays behind
-    assert copy._helper is None
+    assert helped._layouts.n_done == len(helped.windows_)   # every window was laid out by the helper
+    assert not helped._layouts.broken
+    copy = pickle.loads(pickle.dumps(helped))      # the helper processes stay behind
+    assert copy._helper is None and copy._layouts is None
     _same_incidents(copy, helped)
     with pytest.raises(ValueError, match="n_jobs must be a whole number"):
         IncidentDetector(n_jobs="two").partial_fit(posts.iloc[:10], V[:10])
+
+
+def test_windows_laid_out_by_the_helper_give_the_same_incidents(demo, unbounded, monkeypatch):
+    import socialnlp.cluster.detector as detector
+
+    posts, V = demo
+    monkeypatch.setattr(detector, "HELPER_MIN_REPORTS", 0)
+    helped = IncidentDetector(classifier=None, dedup_horizon="2h", n_jobs=2).fit(posts, V)
+    assert helped._layouts.n_done == len(helped.windows_)
+    _same_incidents(helped, unbounded)
+
+
+class _NoPickle(UMAPReducer):
+    def __reduce__(self):
+        raise TypeError("this reducer stays in its process")
+
+
+def test_a_reducer_the_helper_cannot_take_is_laid_out_here(demo, unbounded, monkeypatch):
+    import socialnlp.cluster.detector as detector
+
+    posts, V = demo
+    monkeypatch.setattr(detector, "HELPER_MIN_REPORTS", 0)
+    det = IncidentDetector(classifier=None, dedup_horizon="2h", n_jobs=2, reducer=_NoPickle())
+    with pytest.warns(RuntimeWarning, match="layout helper failed"):
+        det.fit(posts, V)
+    assert det._layouts.broken and det._layouts.n_done == 0
+    _same_incidents(det, unbounded)
 
 
 def test_memory_does_not_grow_with_the_length_of_the_period():

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from socialnlp.cluster.layout_helper import LayoutHelper
 from socialnlp.cluster.linking import plan_links
 from socialnlp.cluster.reports import GrowingArray, ReportStore
 from socialnlp.cluster.stages import cluster_labels, make_clusterer, make_reducer, one_blas_thread
@@ -78,9 +79,9 @@ ALERT_KEYWORD_DOCS = 500
 # Forgetting copies every array that stays; doing it for each slot's few posts made a 30k-post run
 # 37 % slower. A rule of stream time alone: batches of any size and a resumed run forget alike.
 EVICT_LAG = 0.25
-# keyword tokens are worked out by a helper process once the stream holds this many reports (below it,
-# starting the helper costs more than tokenising here; see ``n_jobs``)
-TOKEN_HELPER_MIN_REPORTS = 5000
+# the helper processes (keyword tokens, window layouts) start once the stream holds this many reports
+# (below it, starting them costs more than they save; see ``n_jobs``)
+HELPER_MIN_REPORTS = 5000
 
 
 class IncidentDetector(BaseEstimator):
@@ -129,10 +130,12 @@ class IncidentDetector(BaseEstimator):
     spill_dir : folder for what ``horizon`` writes out (Parquet parts, one folder per output
         table); None keeps it in memory as compact tables (no embeddings, no reports).
     n_jobs : processes the detector may use. With two or more (-1, the default: as many as this
-        process may use), a helper process tokenises the reports' text for keywords while the
-        clustering runs (the layout runs on one thread, to be reproducible); the results are the
-        same. 1: everything in this process. The helper starts with a batch of 5,000 posts or
-        once the stream holds 5,000 reports (below that it costs more than it saves).
+        process may use), two helper processes start: one lays out and clusters each window
+        (on one thread, to be reproducible) while this process alerts on the window before and
+        groups the next slot's posts into reports, the other tokenises the reports' text for
+        keywords. The results are the same as with 1 (everything in this process). The helpers
+        start with a batch of 5,000 posts or once the stream holds 5,000 reports (below that
+        they cost more than they save).
 
     >>> det = IncidentDetector(classifier=None).fit(posts)          # doctest: +SKIP
     >>> det.clusters_[["incident_id", "first_seen", "n_authors", "keywords_de"]]   # doctest: +SKIP
@@ -188,7 +191,7 @@ class IncidentDetector(BaseEstimator):
         """
         if not hasattr(self, "reports_"):
             self._reset()
-        big = isinstance(posts, pd.DataFrame) and len(posts) >= TOKEN_HELPER_MIN_REPORTS
+        big = isinstance(posts, pd.DataFrame) and len(posts) >= HELPER_MIN_REPORTS
         if self._helper is None and big:
             self._start_helper()   # the helper starts while a big batch is embedded
         batch, vectors = self._ingest(posts, embeddings)
@@ -200,13 +203,14 @@ class IncidentDetector(BaseEstimator):
 
     def __getstate__(self):
         state = dict(super().__getstate__())
-        state.pop("_helper", None)   # a process: pickles carry the tokens done, not the helper
+        state.pop("_helper", None)   # processes: pickles carry the tokens done, not the helpers
+        state.pop("_layouts", None)
         return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
         if "_tokens" in state:
-            self._helper = None
+            self._helper = self._layouts = None
 
     def finish(self) -> "IncidentDetector":
         """End of a long stream (needs ``horizon``): close every slot, then write out everything
@@ -222,8 +226,7 @@ class IncidentDetector(BaseEstimator):
         """Close every slot that holds posts (end of stream); later posts count as late."""
         if not hasattr(self, "reports_"):
             self._reset()
-        while self._pending_rows:
-            self._close_slot(*self._next_slot())
+        self._close_slots(final=True)
         return self
 
     def predict(self, posts, embeddings: np.ndarray | None = None) -> pd.Series:
@@ -338,6 +341,7 @@ class IncidentDetector(BaseEstimator):
         self._pending_rows: dict[int, np.ndarray] = {}   # issue rows of open slots -> vector
         self._tokens: list[list[str] | None] = []
         self._helper: BackgroundTokenizer | None = None
+        self._layouts: LayoutHelper | None = None
         self._handed = 0   # reports before this one were handed to the helper
         self._alerts: list[dict] = []
         self._windows: list[dict] = []
@@ -525,11 +529,12 @@ class IncidentDetector(BaseEstimator):
         if _cpus(self.n_jobs) >= 2:
             self._helper = BackgroundTokenizer().start()
             self._handed = 0
+            self._layouts = LayoutHelper(self.reducer, self.clusterer).start()
 
     def _hand_to_helper(self) -> None:
         """Queue the text of reports not tokenised yet for the helper process (see ``n_jobs``)."""
         store = self.reports_
-        if self._helper is None and len(store) >= TOKEN_HELPER_MIN_REPORTS:
+        if self._helper is None and len(store) >= HELPER_MIN_REPORTS:
             self._start_helper()
         if self._helper is None:
             return
@@ -560,29 +565,56 @@ class IncidentDetector(BaseEstimator):
         return slot, rows[times < slot + self.step_ns_]
 
     def _close_complete_slots(self) -> None:
-        while self._pending_rows:
-            slot, rows = self._next_slot()
-            if self.watermark_ < slot + self.step_ns_:
-                break
-            self._close_slot(slot, rows)
+        self._close_slots(final=False)
 
-    def _close_slot(self, slot: int, rows: np.ndarray) -> None:
+    def _close_slots(self, final: bool) -> None:
+        """Close, in order, every complete slot (``final``: every slot that holds posts).
+
+        A slot's window is laid out and clustered (most of its time), linked, then alerted on.
+        With the layout helper (see ``n_jobs``) the helper lays out a window while this process
+        alerts on the window before and groups the next slot's posts into reports: neither
+        reads what the layout changes, nor changes what it reads, so every step sees what it
+        would see one window at a time (tested). The next window's pool waits for the link.
+        """
         # one BLAS thread: a window's products are small, and a second BLAS thread would spin on
-        # the core the tokenising helper runs on (and the layout needs one thread anyway)
+        # the core the helpers run on (and the layout needs one thread anyway)
         with one_blas_thread():
-            self._close_slot_now(slot, rows)
+            waiting = None   # a window the helper is laying out
+            while self._pending_rows:
+                slot, rows = self._next_slot()
+                if not final and self.watermark_ < slot + self.step_ns_:
+                    break
+                item = self._open_slot(slot, rows)
+                if waiting is not None:
+                    self._link_window(waiting)
+                helped = item["window"] and self._layouts is not None and not self._layouts.broken
+                if item["window"]:
+                    item.update(self._open_window(item["end"] - self.window_ns_, item["end"]))
+                    item["labels"] = (self._layouts.submit(window_labels, item["V"], self._label_params())
+                                      if helped else None)
+                if waiting is not None:
+                    self._close_window(waiting)
+                    waiting = None
+                if helped:
+                    waiting = item
+                    continue
+                if item["window"]:
+                    item["labels"] = self._labels(item["V"])
+                    self._link_window(item)
+                self._close_window(item)
+            if waiting is not None:
+                self._link_window(waiting)
+                self._close_window(waiting)
 
-    def _close_slot_now(self, slot: int, rows: np.ndarray) -> None:
+    def _open_slot(self, slot: int, rows: np.ndarray) -> dict:
+        """Mark a slot closed and group its posts into reports."""
         end = slot + self.step_ns_
-        vectors = np.stack([self._pending_rows.pop(int(r)) for r in rows]) if len(rows) else None
         self.closed_until_ = end
         if len(rows):
+            vectors = np.stack([self._pending_rows.pop(int(r)) for r in rows])
             order = self._sorted_rows(rows)
             self._add_reports(rows[order], vectors[order])
-            self._cluster_window(end - self.window_ns_, end)
-        if self.horizon_ns_ is not None:
-            self._evict(end - self.horizon_ns_)
-        self._version += 1
+        return {"end": end, "window": bool(len(rows))}
 
     def _pool(self, start: int, end: int) -> tuple[np.ndarray, int]:
         """Reports of the window plus still unassigned outliers of the last ``outlier_memory``,
@@ -596,43 +628,56 @@ class IncidentDetector(BaseEstimator):
         ids = np.array([store.post_id[i] for i in pool], dtype=object)
         return pool[np.lexsort((ids, store.time.values[pool]))], len(carried)
 
-    def _cluster_window(self, start: int, end: int) -> None:
+    def _open_window(self, start: int, end: int) -> dict:
         store = self.reports_
         pool, n_carried = self._pool(start, end)
-        V = store.vectors.values[pool]
-        labels = _coherent(self._labels(V), V, self.min_coherence, self.min_member_similarity,
+        times = self._row_time.values
+        in_time = (times >= start) & (times < end)
+        # reports by their stable id: writing out old ones (horizon) renumbers positions before the link
+        return {"start": start, "ids": store.report_id.values[pool], "V": store.vectors.values[pool],
+                "n_carried": int(n_carried), "n_posts": int(in_time.sum()),
+                "n_issue": int((in_time & (self._row_issue.values == 1)).sum())}
+
+    def _link_window(self, item: dict) -> None:
+        """Cluster labels (from the helper: wait for them) and the link to incidents."""
+        labels = item["labels"]
+        if not isinstance(labels, np.ndarray):
+            labels = self._layouts.result(labels, lambda: self._labels(item["V"]))
+        store = self.reports_
+        pool = np.searchsorted(store.report_id.values, item["ids"])
+        labels = _coherent(labels, item["V"], self.min_coherence, self.min_member_similarity,
                            self.min_cluster_size or 10)
         clusters = [c for c in np.unique(labels) if c >= 0]
         members = [pool[labels == c] for c in clusters]
-        touched = self._link(clusters, members, start, end)
-        in_window = store.time.values[pool] >= start
-        self._windows.append({
-            "window_start": _ts(start), "window_end": _ts(end),
-            "n_posts": int(((self._row_time.values >= start) & (self._row_time.values < end)).sum()),
-            "n_issue": int(((self._row_time.values >= start) & (self._row_time.values < end)
-                            & (self._row_issue.values == 1)).sum()),
-            "n_reports": int(in_window.sum()), "n_carried": int(n_carried), "n_clusters": len(clusters),
-            "outlier_share": float((labels[in_window] < 0).mean()) if in_window.any() else float("nan")})
-        if self.rule_ is not None:
-            for incident in sorted(touched):
-                self._evaluate_alerts(incident, end, pool)
+        item.update(pool=pool, labels=labels, n_clusters=len(clusters),
+                    touched=self._link(clusters, members, item["start"], item["end"]))
+
+    def _close_window(self, item: dict) -> None:
+        """The window's log row and alerts, then what the horizon lets go."""
+        end = item["end"]
+        if item["window"]:
+            store = self.reports_
+            start, pool, labels = item["start"], item["pool"], item["labels"]
+            in_window = store.time.values[pool] >= start
+            self._windows.append({
+                "window_start": _ts(start), "window_end": _ts(end), "n_posts": item["n_posts"],
+                "n_issue": item["n_issue"], "n_reports": int(in_window.sum()), "n_carried": item["n_carried"],
+                "n_clusters": item["n_clusters"],
+                "outlier_share": float((labels[in_window] < 0).mean()) if in_window.any() else float("nan")})
+            if self.rule_ is not None:
+                for incident in sorted(item["touched"]):
+                    self._evaluate_alerts(incident, end, pool)
+        if self.horizon_ns_ is not None:
+            self._evict(end - self.horizon_ns_, until=end)
+        self._version += 1
+
+    def _label_params(self) -> dict:
+        return {"reducer": self.reducer, "clusterer": self.clusterer, "min_cluster_size": self.min_cluster_size,
+                "min_samples": self.min_samples, "max_fit": self.max_fit, "random_state": self.random_state}
 
     def _labels(self, V: np.ndarray) -> np.ndarray:
         """Cluster labels of one window's report vectors (-1: outlier)."""
-        n = len(V)
-        size = self.min_cluster_size or 10
-        if n < size:
-            return np.full(n, NONE, dtype=np.int64)
-        if self.max_fit and n > self.max_fit:
-            fit = np.unique(np.linspace(0, n - 1, self.max_fit).round().astype(np.int64))
-            size = max(min(5, size), int(round(size * len(fit) / n)))
-        else:
-            fit = np.arange(n)
-        Z = make_reducer(self.reducer, self.random_state).fit_transform(V[fit])
-        fitted = cluster_labels(make_clusterer(self.clusterer, size, self.min_samples), Z, single_fallback=True)
-        if len(fit) == n:
-            return fitted
-        return _assign_rest(V, fit, fitted)
+        return window_labels(V, self._label_params())
 
     def _link(self, clusters: list, members: list[np.ndarray], start: int, end: int) -> set[int]:
         store = self.reports_
@@ -813,15 +858,17 @@ class IncidentDetector(BaseEstimator):
         alive = [] if store is None else sorted(set(store.incident.values[store.incident.values >= 0].tolist()))
         return self._with_spilled("clusters", self._cluster_rows(alive), ["incident_id"])
 
-    def _cluster_rows(self, incidents: list[int]) -> pd.DataFrame:
-        """Summary rows of ``incidents``; keywords are weighed against every report in memory."""
+    def _cluster_rows(self, incidents: list[int], until: int | None = None) -> pd.DataFrame:
+        """Summary rows of ``incidents``; keywords are weighed against every report in memory (``until``:
+        older than that: the next slot's reports are in memory already while the helper lays out a window)."""
         if not incidents:
             return pd.DataFrame(columns=CLUSTER_COLUMNS)
         store = self.reports_
         incident_of_report = store.incident.values
         row_incident = self._row_incident()
         langs = np.array(store.lang, dtype=object)
-        words = keywords_by_language(incident_of_report, langs, self._report_tokens(np.arange(len(store))))
+        known = np.arange(len(store)) if until is None else np.flatnonzero(store.time.values < until)
+        words = keywords_by_language(incident_of_report[known], langs[known], self._report_tokens(known))
         alerts = _frame(self._alerts, ALERT_COLUMNS)
         row_lang = self._table()["lang"].to_numpy()
         reports_of = _groups(incident_of_report)
@@ -850,9 +897,10 @@ class IncidentDetector(BaseEstimator):
         return pd.DataFrame(rows_out, columns=CLUSTER_COLUMNS)
 
     # ------------------------------------------------------------------ long streams
-    def _evict(self, cutoff: int) -> None:
+    def _evict(self, cutoff: int, until: int | None = None) -> None:
         """Write out and forget what no later step reads (see ``horizon``): posts older than ``cutoff``
-        that belong to no incident or to one that ended, their reports, and the ended incidents."""
+        that belong to no incident or to one that ended, their reports, and the ended incidents
+        (``until``: the end of the slot being closed)."""
         times = self._row_time.values
         if not len(times) or times.min() >= cutoff:
             return   # an ended incident's posts are all older than cutoff, so none ended either
@@ -873,14 +921,14 @@ class IncidentDetector(BaseEstimator):
         if not drop_row.any() or times[drop_row].min() >= cutoff - int(self.horizon_ns_ * EVICT_LAG):
             return   # later, with more to drop: forgetting copies all that stays
         if ended:
-            self._write_out_incidents(ended, gone)
+            self._write_out_incidents(ended, gone, until)
         self._write_out_logs(cutoff)
         if drop_row.any():
             self._forget(drop_row, drop_report)
 
-    def _write_out_incidents(self, ended: list[int], gone: set[int]) -> None:
+    def _write_out_incidents(self, ended: list[int], gone: set[int], until: int | None) -> None:
         """Summary rows and alerts of ended incidents (``gone``: with those merged into them)."""
-        self._spill("clusters", self._cluster_rows(ended))
+        self._spill("clusters", self._cluster_rows(ended, until))
         self._spill("alerts", _frame([a for a in self._alerts if a["incident_id"] in gone], ALERT_COLUMNS))
         self._alerts = [a for a in self._alerts if a["incident_id"] not in gone]
         for i in gone:
@@ -1057,6 +1105,29 @@ def _assign_rest(V: np.ndarray, fit: np.ndarray, fitted: np.ndarray) -> np.ndarr
     ok = sims[np.arange(len(rest)), best] >= floor[best]
     labels[rest[ok]] = np.asarray(clusters)[best[ok]]
     return labels
+
+
+def window_labels(V: np.ndarray, params: dict) -> np.ndarray:
+    """Cluster labels of one window's report vectors (-1: outlier): reduce, then cluster; windows
+    above ``max_fit`` reports are fitted on an evenly spread sample and the rest assigned.
+    A function of its arguments alone, so the layout helper process gives the same labels."""
+    n = len(V)
+    size = params["min_cluster_size"] or 10
+    if n < size:
+        return np.full(n, NONE, dtype=np.int64)
+    max_fit = params["max_fit"]
+    if max_fit and n > max_fit:
+        fit = np.unique(np.linspace(0, n - 1, max_fit).round().astype(np.int64))
+        size = max(min(5, size), int(round(size * len(fit) / n)))
+    else:
+        fit = np.arange(n)
+    with one_blas_thread():
+        Z = make_reducer(params["reducer"], params["random_state"]).fit_transform(V[fit])
+        fitted = cluster_labels(make_clusterer(params["clusterer"], size, params["min_samples"]), Z,
+                                single_fallback=True)
+    if len(fit) == n:
+        return fitted
+    return _assign_rest(V, fit, fitted)
 
 
 def _ts(ns: int) -> pd.Timestamp:
