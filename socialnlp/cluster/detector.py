@@ -529,7 +529,7 @@ class IncidentDetector(BaseEstimator):
         if _cpus(self.n_jobs) >= 2:
             self._helper = BackgroundTokenizer().start()
             self._handed = 0
-            self._layouts = LayoutHelper(self.reducer, self.clusterer).start()
+            self._layouts = LayoutHelper().start()
 
     def _hand_to_helper(self) -> None:
         """Queue the text of reports not tokenised yet for the helper process (see ``n_jobs``)."""

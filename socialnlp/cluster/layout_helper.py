@@ -8,71 +8,56 @@ the window's vectors and the parameters alone (:func:`~socialnlp.cluster.detecto
 so they are the same whichever process computed them (tested).
 
 The helper is a fresh interpreter (loky's process start, like the embedding workers and the
-tokenising helper): nothing is forked from a process that holds BLAS or numba threads. It
-talks over one pipe, written and read by the caller's own thread: an executor's feeder
-threads would wait for the interpreter lock while this process works in Python, and start
-each window's layout up to 25 ms late. If the helper cannot start or dies, the detector
-warns once and lays out every window itself.
+tokenising helper): nothing is forked from a process that holds BLAS or numba threads. One
+helper process serves every detector of a thread, so its start (imports and UMAP's compiled
+code, 2-4 s) is paid once per process, not once per detector. It talks over one pipe,
+written and read by the caller's own thread: an executor's feeder threads would wait for the
+interpreter lock while this process works in Python, and start each window's layout up to
+25 ms late. If the helper cannot start or dies, the detector warns once and lays out every
+window itself.
 """
 from __future__ import annotations
 
+import threading
 import warnings
-import weakref
 
 
 class LayoutHelper:
-    """``submit(function, *args)`` sends a call and returns a ticket; ``result(ticket, here)``
-    waits for its value. Calls run one at a time, in order. When the helper fails, ``result``
-    returns ``here()`` (``broken`` is then True and the caller stops submitting); when the call
-    itself raised, ``here()`` raises it again in this process, with its own traceback."""
+    """One detector's handle on its thread's helper process.
 
-    def __init__(self, reducer="umap", clusterer="hdbscan"):
-        self.reducer = reducer
-        self.clusterer = clusterer
+    ``submit(function, *args)`` sends a call and returns a ticket; ``result(ticket, here)``
+    waits for its value. Calls run one at a time, in order. When the helper fails (or cannot
+    take this detector's arguments), ``result`` returns ``here()``, ``broken`` is True and
+    the detector stops submitting; when the call itself raised, ``here()`` raises it again in
+    this process, with its own traceback.
+    """
+
+    def __init__(self):
         self.broken = False
         self.n_done = 0   # results that came from the helper
-        self._conn = None
-        self._sent = 0    # tickets handed out
-        self._received = 0
 
     def start(self) -> "LayoutHelper":
-        """Start the process now and load the layout's compiled code there (a few seconds),
-        while the detector is still reading and embedding."""
+        """Start the process if this thread has none (it loads the layout's compiled code while
+        the detector is still reading and embedding)."""
         try:
-            from joblib.externals.loky.backend import get_context
-
-            ctx = get_context("loky")
-            self._conn, theirs = ctx.Pipe()
-            process = ctx.Process(target=_serve, args=(theirs,), daemon=True, name="socialnlp-layout")
-            process.start()
-            theirs.close()
-            weakref.finalize(self, _stop, self._conn, process)
+            _process()
         except Exception as err:   # no processes allowed here
             self._fail(err)
-            return self
-        if isinstance(self.reducer, str) and isinstance(self.clusterer, str):
-            from socialnlp.cluster.stages import warm_up
-
-            self.submit(warm_up, self.reducer, self.clusterer)
         return self
 
     def submit(self, function, *args) -> int | None:
-        if self.broken or self._conn is None:
+        if self.broken:
             return None
         try:
-            self._conn.send((function, args))
+            return _process().send(function, args)
         except Exception as err:   # the arguments do not pickle, or the helper is gone
             self._fail(err)
             return None
-        self._sent += 1
-        return self._sent - 1
 
     def result(self, ticket: int | None, here):
         if ticket is not None and not self.broken:
             try:
-                while self._received <= ticket:   # replies come in order; earlier ones are not wanted
-                    ok, value = self._conn.recv()
-                    self._received += 1
+                ok, value = _process().receive(ticket)
             except Exception as err:   # the helper died
                 self._fail(err)
             else:
@@ -86,9 +71,69 @@ class LayoutHelper:
             warnings.warn(f"window layouts run in this process only: the layout helper failed ({err!r})",
                           RuntimeWarning, stacklevel=4)
         self.broken = True
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+
+
+class _HelperProcess:
+    """The process and its pipe; replies come in the order of the calls."""
+
+    def __init__(self):
+        from joblib.externals.loky.backend import get_context
+
+        ctx = get_context("loky")
+        self.conn, theirs = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(theirs,), daemon=True, name="socialnlp-layout")
+        self.process.start()
+        theirs.close()
+        self.sent = self.received = 0
+        self.send(_warm_up, ())
+
+    def send(self, function, args) -> int:
+        self.conn.send((function, args))   # pickles first: arguments that do not pickle leave the pipe as it was
+        self.sent += 1
+        return self.sent - 1
+
+    def receive(self, ticket: int):
+        while self.received <= ticket:   # replies to calls whose caller stopped waiting are dropped
+            reply = self.conn.recv()
+            self.received += 1
+        return reply
+
+    def alive(self) -> bool:
+        return self.process.is_alive() and not self.conn.closed
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+            self.conn.close()
+        except Exception:
+            pass
+        self.process.join(timeout=1)
+        if self.process.is_alive():
+            self.process.terminate()
+
+
+_LOCAL = threading.local()
+
+
+def _process() -> _HelperProcess:
+    """This thread's helper process, started (again) when it has none (or it died)."""
+    helper = getattr(_LOCAL, "helper", None)
+    if helper is None or not helper.alive():
+        import weakref
+
+        helper = _LOCAL.helper = _HelperProcess()
+        weakref.finalize(helper, helper.stop)
+    return helper
+
+
+def _warm_up() -> None:
+    """Load UMAP's and hdbscan's compiled code with a small layout (not the tokeniser's jieba)."""
+    import numpy as np
+
+    from socialnlp.cluster.stages import cluster_labels, make_clusterer, make_reducer
+
+    X = np.random.default_rng(0).normal(size=(300, 32)).astype(np.float32)
+    cluster_labels(make_clusterer("hdbscan", 10), make_reducer("umap").fit_transform(X))
 
 
 def _serve(conn) -> None:
@@ -106,14 +151,3 @@ def _serve(conn) -> None:
         except Exception as err:   # the caller redoes the call and raises it there
             reply = (False, repr(err))
         conn.send(reply)
-
-
-def _stop(conn, process) -> None:
-    try:
-        conn.send(None)
-        conn.close()
-    except Exception:
-        pass
-    process.join(timeout=1)
-    if process.is_alive():
-        process.terminate()
