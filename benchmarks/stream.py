@@ -9,7 +9,8 @@ growth: ``n`` real issue posts (``_data.real_posts``: English, German and Chines
 repeated with new ids beyond their pool), ``--per-hour`` of them an hour in shuffled order,
 so a bigger ``n`` is a longer period at the same rate. Embeddings (USE-multilingual) come
 from the on-disk cache, filled on the first run. Timed in one process, after numba's
-one-off compilation: the detector (UMAP + hdbscan, the default; then fast_hdbscan; then
+one-off compilation and the start of the layout helper process (once per process; see
+``IncidentDetector``'s ``n_jobs``): the detector (UMAP + hdbscan, the default; then fast_hdbscan; then
 the default with ``horizon="auto"``, bounded memory; the two variants up to
 ``--variants-max``) fitting the whole stream window by
 window with alerts, and BERTopic 0.17 (its default UMAP + HDBSCAN, ``min_topic_size`` 10
@@ -67,8 +68,10 @@ def embed(texts: list[str]) -> np.ndarray:
 
 def cmd_growth(args) -> None:
     from socialnlp.cluster import IncidentDetector, warm_up
+    from socialnlp.cluster.layout_helper import LayoutHelper
 
     t = time.perf_counter()
+    LayoutHelper().start()   # the layout helper's process starts once per process, as in `socialnlp detect`
     warm_up("umap", "hdbscan"), warm_up("umap", "fast_hdbscan")
     probe = timed_stream(3000, args.per_hour)
     bertopic_labels(probe["text"].tolist(), embed(probe["text"].tolist()), 10)

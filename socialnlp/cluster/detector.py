@@ -130,12 +130,13 @@ class IncidentDetector(BaseEstimator):
     spill_dir : folder for what ``horizon`` writes out (Parquet parts, one folder per output
         table); None keeps it in memory as compact tables (no embeddings, no reports).
     n_jobs : processes the detector may use. With two or more (-1, the default: as many as this
-        process may use), two helper processes start: one lays out and clusters each window
-        (on one thread, to be reproducible) while this process alerts on the window before and
-        groups the next slot's posts into reports, the other tokenises the reports' text for
-        keywords. The results are the same as with 1 (everything in this process). The helpers
-        start with a batch of 5,000 posts or once the stream holds 5,000 reports (below that
-        they cost more than they save).
+        process may use), helper processes work beside this one: one lays out and clusters
+        each window (on one thread, to be reproducible) while this process alerts on the window
+        before and groups the next slot's posts into reports (one such helper per thread, shared
+        by its detectors: :mod:`socialnlp.cluster.layout_helper`), another tokenises the
+        reports' text for keywords. The results are the same as with 1 (everything in this
+        process). The helpers start with a batch of 5,000 posts or once the stream holds 5,000
+        reports (below that they cost more than they save).
 
     >>> det = IncidentDetector(classifier=None).fit(posts)          # doctest: +SKIP
     >>> det.clusters_[["incident_id", "first_seen", "n_authors", "keywords_de"]]   # doctest: +SKIP
@@ -572,9 +573,11 @@ class IncidentDetector(BaseEstimator):
 
         A slot's window is laid out and clustered (most of its time), linked, then alerted on.
         With the layout helper (see ``n_jobs``) the helper lays out a window while this process
-        alerts on the window before and groups the next slot's posts into reports: neither
-        reads what the layout changes, nor changes what it reads, so every step sees what it
-        would see one window at a time (tested). The next window's pool waits for the link.
+        alerts on the window before and groups the next slot's posts into reports. Neither of
+        those reads the link of the window being laid out or changes its pool (the next slot's
+        reports are younger than any alert of the window before, and belong to no incident
+        yet), so every step sees what it would see one window at a time (tested, with and
+        without a horizon). The next window's pool waits for this one's link.
         """
         # one BLAS thread: a window's products are small, and a second BLAS thread would spin on
         # the core the helpers run on (and the layout needs one thread anyway)
