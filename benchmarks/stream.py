@@ -22,7 +22,9 @@ slope of log seconds against log n).
 e2e: ``socialnlp detect`` on ``--n`` real posts (the default classifier decides which are
 issues), in a child process, with a cold embedding cache and then ``--warm-runs`` times warm:
 the whole job (read, embed, classify, cluster, alert, write), in seconds; the median of the
-warm runs, because one run on a shared 2-core machine varies by several seconds.
+warm runs, because one run on a shared 2-core machine varies by several seconds. Each warm
+run is paired with one of ``socialnlp detect --n-jobs 1`` (no helper processes: everything
+in one process), the baseline, run right after it.
 
 stages: where the warm e2e run's time goes. The cache is filled by a first run in a child
 process; then ``socialnlp detect`` runs in this process with a timer around each stage
@@ -127,19 +129,26 @@ def cmd_e2e(args) -> None:
         env = {**os.environ, "SOCIALNLP_CACHE_DIR": str(tmp / "cache")}
         print(f"{args.n:,} real posts ({posts['text'].nunique():,} distinct texts), {args.per_hour} an hour "
               f"({args.n / args.per_hour:.0f} h); `socialnlp detect` with the default model")
-        warm = []
-        for run, state in enumerate(["cold"] + ["warm"] * args.warm_runs):
+        runs = [("cold", [])] + [(state, flags) for _ in range(args.warm_runs)
+                                 for state, flags in (("warm", []), ("warm, --n-jobs 1", ["--n-jobs", "1"]))]
+        warm: dict[str, list[float]] = {}
+        for run, (state, flags) in enumerate(runs):
             t = time.perf_counter()
-            out = subprocess.run([sys.executable, "-m", "socialnlp.cli", "detect", str(src), "-o", str(tmp / f"out{run}")],
-                                 env=env, capture_output=True, text=True)
+            out = subprocess.run([sys.executable, "-m", "socialnlp.cli", "detect", str(src), "-o", str(tmp / f"out{run}"),
+                                  *flags], env=env, capture_output=True, text=True)
             seconds = time.perf_counter() - t
             if out.returncode:
                 sys.exit(out.stderr[-3000:])
-            warm += [seconds] if state == "warm" else []
+            if state != "cold":
+                warm.setdefault(state, []).append(seconds)
             found = [line for line in out.stdout.splitlines() if " incidents, " in line]
-            print(f"  {state} embedding cache: {seconds:6.1f} s   {found[0].split(';')[0] if found else ''}", flush=True)
-        if len(warm) > 1:
-            print(f"  warm runs: median {np.median(warm):.1f} s, range {min(warm):.1f}-{max(warm):.1f} s")
+            print(f"  {state + ' embedding cache':<38} {seconds:6.1f} s   {found[0].split(';')[0] if found else ''}",
+                  flush=True)
+        for state, seconds in warm.items():
+            print(f"  {state}: median {np.median(seconds):.1f} s, range {min(seconds):.1f}-{max(seconds):.1f} s")
+        if len(warm) == 2:
+            base, helped = (np.median(warm[k]) for k in ("warm, --n-jobs 1", "warm"))
+            print(f"  --n-jobs 1 / default (medians): {base / helped:.2f}x")
 
 
 STAGES = [  # (module, attribute where the caller looks it up, label, depth)

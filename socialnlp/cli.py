@@ -130,7 +130,8 @@ def _cmd_compare(args) -> int:
 
 
 def _detector_params(args) -> dict:
-    return {"window": args.window, "step": args.step, "min_cluster_size": args.min_cluster_size}
+    return {"window": args.window, "step": args.step, "min_cluster_size": args.min_cluster_size,
+            "n_jobs": args.n_jobs}
 
 
 def _cmd_detect(args) -> int:
@@ -294,6 +295,8 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--window", default="60min", help="clustering window (default 60min)")
     p.add_argument("--step", default="10min", help="window step (default 10min)")
     p.add_argument("--min-cluster-size", type=int, default=10, help="HDBSCAN min_cluster_size (distinct reports)")
+    p.add_argument("--n-jobs", type=int, default=-1,
+                   help="processes detection may use (default -1: all CPUs; 1: no helper processes; same results)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -107,11 +107,13 @@ def detect_stream(inputs, outdir, *, model="default", checkpoint=None, chunksize
                                                **objects)
         saved = detector.get_params(deep=False)
         changed = {k: (saved[k], v) for k, v in {**params, "horizon": horizon}.items()
-                   if is_saved_param(v) and k in saved and _text(saved[k]) != _text(v)}
+                   if is_saved_param(v) and k in saved and _text(saved[k]) != _text(v) and k != "n_jobs"}
         if changed:
             raise ValueError(f"checkpoint {checkpoint} was made with other settings: "
                              + ", ".join(f"{k}={a!r} (now {b!r})" for k, (a, b) in changed.items())
                              + "; resume with the same settings, or give a new checkpoint folder")
+        if "n_jobs" in params:   # how many processes, not what they find: may differ on resume
+            detector.set_params(n_jobs=params["n_jobs"])
         counts = extra["counts"]
     else:
         detector = IncidentDetector(classifier=classifier, horizon=horizon, spill_dir=outdir / "_parts", **params)
