@@ -10,11 +10,11 @@ so they are the same whichever process computed them (tested).
 The helper is a fresh interpreter (loky's process start, like the embedding workers and the
 tokenising helper): nothing is forked from a process that holds BLAS or numba threads. One
 helper process serves every detector of a thread, so its start (imports and UMAP's compiled
-code, 2-4 s) is paid once per process, not once per detector. It talks over one pipe,
-written and read by the caller's own thread: an executor's feeder threads would wait for the
-interpreter lock while this process works in Python, and start each window's layout up to
-25 ms late. If the helper cannot start or dies, the detector warns once and lays out every
-window itself.
+code) is paid once per process, not once per detector. It talks over one pipe, written and
+read by the caller's own thread: with an executor, whose feeder threads wait for the
+interpreter lock while this process works in Python, each window's layout started late and
+the overlap was lost. If the helper cannot start or dies, the detector warns once and lays
+out every window itself.
 """
 from __future__ import annotations
 
