@@ -109,6 +109,25 @@ def test_a_reducer_the_helper_cannot_take_is_laid_out_here(demo, unbounded, monk
     _same_incidents(det, unbounded)
 
 
+def test_a_helper_that_dies_mid_stream_is_replaced_by_this_process(demo, unbounded, monkeypatch):
+    import socialnlp.cluster.detector as detector
+
+    posts, V = demo
+    monkeypatch.setattr(detector, "HELPER_MIN_REPORTS", 0)
+    det = IncidentDetector(classifier=None, dedup_horizon="2h", n_jobs=2)
+    order = np.lexsort((posts["id"].to_numpy(), posts["created_at"].to_numpy()))
+    first, rest = np.array_split(order, 2)
+    det.partial_fit(posts.iloc[first], V[first])
+    det._layouts._process.process.terminate()
+    det._layouts._process.process.join()
+    with pytest.warns(RuntimeWarning, match="layout helper failed"):
+        det.partial_fit(posts.iloc[rest], V[rest]).flush()
+    assert det._layouts.broken and det._layouts.n_done > 0
+    _same_incidents(det, unbounded)
+    fresh = IncidentDetector(classifier=None, n_jobs=2).partial_fit(posts.iloc[first], V[first])
+    assert fresh._layouts._process.alive() and not fresh._layouts.broken   # a new helper for the next one
+
+
 def test_memory_does_not_grow_with_the_length_of_the_period():
     rng = np.random.default_rng(0)
     dim, days = 64, 8

@@ -35,21 +35,22 @@ class LayoutHelper:
     def __init__(self):
         self.broken = False
         self.n_done = 0   # results that came from the helper
+        self._process = None
 
     def start(self) -> "LayoutHelper":
         """Start the process if this thread has none (it loads the layout's compiled code while
         the detector is still reading and embedding)."""
         try:
-            _process()
+            self._process = _process()
         except Exception as err:   # no processes allowed here
             self._fail(err)
         return self
 
     def submit(self, function, *args) -> int | None:
-        if self.broken:
+        if self.broken or self._process is None:
             return None
         try:
-            return _process().send(function, args)
+            return self._process.send(function, args)
         except Exception as err:   # the arguments do not pickle, or the helper is gone
             self._fail(err)
             return None
@@ -57,7 +58,7 @@ class LayoutHelper:
     def result(self, ticket: int | None, here):
         if ticket is not None and not self.broken:
             try:
-                ok, value = _process().receive(ticket)
+                ok, value = self._process.receive(ticket)
             except Exception as err:   # the helper died
                 self._fail(err)
             else:
