@@ -573,7 +573,8 @@ class IncidentDetector(BaseEstimator):
 
         A slot's window is laid out and clustered (most of its time), linked, then alerted on.
         With the layout helper (see ``n_jobs``) the helper lays out a window while this process
-        alerts on the window before and groups the next slot's posts into reports. Neither of
+        alerts on the window before and groups the next slot's posts into reports; without it
+        the same steps run in the same order, the layout here. Neither of
         those reads the link of the window being laid out or changes its pool (the next slot's
         reports are younger than any alert of the window before, and belong to no incident
         yet), so every step sees what it would see one window at a time (tested, with and
@@ -582,32 +583,25 @@ class IncidentDetector(BaseEstimator):
         # one BLAS thread: a window's products are small, and a second BLAS thread would spin on
         # the core the helpers run on (and the layout needs one thread anyway)
         with one_blas_thread():
-            waiting = None   # a window the helper is laying out
+            before = None   # the slot closed before this one: its window is not linked yet
             while self._pending_rows:
                 slot, rows = self._next_slot()
                 if not final and self.watermark_ < slot + self.step_ns_:
                     break
                 item = self._open_slot(slot, rows)
-                if waiting is not None:
-                    self._link_window(waiting)
-                helped = item["window"] and self._layouts is not None and not self._layouts.broken
+                if before is not None:
+                    self._link_window(before)
                 if item["window"]:
                     item.update(self._open_window(item["end"] - self.window_ns_, item["end"]))
+                    helped = self._layouts is not None and not self._layouts.broken
                     item["labels"] = (self._layouts.submit(window_labels, item["V"], self._label_params())
-                                      if helped else None)
-                if waiting is not None:
-                    self._close_window(waiting)
-                    waiting = None
-                if helped:
-                    waiting = item
-                    continue
-                if item["window"]:
-                    item["labels"] = self._labels(item["V"])
-                    self._link_window(item)
-                self._close_window(item)
-            if waiting is not None:
-                self._link_window(waiting)
-                self._close_window(waiting)
+                                      if helped else self._labels(item["V"]))
+                if before is not None:
+                    self._close_window(before)
+                before = item
+            if before is not None:
+                self._link_window(before)
+                self._close_window(before)
 
     def _open_slot(self, slot: int, rows: np.ndarray) -> dict:
         """Mark a slot closed and group its posts into reports."""
@@ -643,6 +637,8 @@ class IncidentDetector(BaseEstimator):
 
     def _link_window(self, item: dict) -> None:
         """Cluster labels (from the helper: wait for them) and the link to incidents."""
+        if not item["window"]:
+            return
         labels = item["labels"]
         if not isinstance(labels, np.ndarray):
             labels = self._layouts.result(labels, lambda: self._labels(item["V"]))
