@@ -56,6 +56,7 @@ from socialnlp.cluster.stages import cluster_labels, make_clusterer, make_reduce
 from socialnlp.cluster.summary import (KEYWORD_LANGS, keywords_by_language, language_counts, merged_keywords,
                                        representatives, volume)
 from socialnlp.io.contract import validate_posts
+from socialnlp.signals.alerts import BurstRule
 from socialnlp.text import dedup_key, tokenize
 from socialnlp.text.tokenize import BackgroundTokenizer
 
@@ -386,8 +387,6 @@ class IncidentDetector(BaseEstimator):
         if self.rule is False:
             return None
         if self.rule is None:
-            from socialnlp.signals.alerts import BurstRule
-
             rule = BurstRule(window=self.window, step=self.step)
         else:
             import copy
@@ -765,8 +764,10 @@ class IncidentDetector(BaseEstimator):
         lookback = end - 2 * self.window_ns_
         mine = np.flatnonzero((store.incident.values == incident) & (store.time.values > lookback)
                               & (store.time.values < end))
-        events = pd.DataFrame({"time": store.time.values[mine], "author": [store.author[i] for i in mine],
-                               "post_id": [store.post_id[i] for i in mine]})
+        events = {"time": store.time.values[mine], "author": [store.author[i] for i in mine],
+                  "post_id": [store.post_id[i] for i in mine]}
+        if not isinstance(self.rule_, BurstRule):   # BurstRule takes the arrays: a frame per call costs more than it
+            events = pd.DataFrame(events)
         for fired in self.rule_.evaluate(incident, events, end):
             self._alerts.append(self._describe_alert(fired, end, pool))
 

@@ -185,14 +185,27 @@ def exact_knn(X: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.
 
     starts = range(0, n, size)
     if n_blocks > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(one, starts))
+        list(_knn_threads().map(one, starts))
     else:
         one(0)
     sims[:, 0] = 1.0
     return indices, np.sqrt(np.clip(2.0 - 2.0 * sims, 0.0, None))
+
+
+def _knn_threads():
+    """Two threads kept for every window's neighbours (starting two per window costs more than
+    a small window's selection); a forked child, which has none of its parent's threads, starts its own."""
+    global _KNN_THREADS
+    import os
+
+    if _KNN_THREADS is None or _KNN_THREADS[0] != os.getpid():
+        from concurrent.futures import ThreadPoolExecutor
+
+        _KNN_THREADS = (os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="socialnlp-knn"))
+    return _KNN_THREADS[1]
+
+
+_KNN_THREADS = None
 
 
 def _top_k(block_sims: np.ndarray, start: int, indices: np.ndarray, sims: np.ndarray) -> None:

@@ -29,9 +29,11 @@ stream time, never the wall clock, so lead times can be measured on replayed str
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from scipy.special import pdtrc
 from scipy.stats import poisson
 
 SEVERITY_NAMES = {1: "watch", 2: "incident", 3: "crisis team"}
@@ -113,28 +115,24 @@ class BurstRule:
 
     def burst_size(self, expected: float) -> int:
         """The smallest count ``n`` with ``P(X >= n) <= alpha`` for ``X ~ Poisson(expected)``."""
-        n = int(poisson.isf(self.alpha, expected)) + 1
-        while n > 1 and poisson.sf(n - 2, expected) <= self.alpha:   # isf rounds; settle the edge exactly
-            n -= 1
-        while poisson.sf(n - 1, expected) > self.alpha:
-            n += 1
-        return n
+        return _burst_size(float(self.alpha), float(expected))
 
     def evaluate(self, incident_id: int, events: pd.DataFrame, now: int) -> list[dict]:
         """Alerts for one incident whose window closed at ``now`` (ns since the epoch).
 
         ``events``: the incident's distinct reports with ``time`` (ns), ``author`` and
-        ``post_id``, covering at least the two windows before ``now``. Returns one dict per
+        ``post_id`` (a DataFrame, or a dict of equal-length arrays), covering at least the two
+        windows before ``now``. Returns one dict per
         alert (``incident_id``, ``alert_time``, ``post_id``, ``n_authors``, ``severity``,
         ``expected``), in time order, and updates the incident's baseline.
         """
         state = self._state(incident_id)
         window, step = self._ns(self.window), self._ns(self.step)
-        times = events["time"].to_numpy(dtype=np.int64)
-        post_ids = events["post_id"].to_numpy()
+        times = np.asarray(events["time"], dtype=np.int64)
+        post_ids = np.asarray(events["post_id"], dtype=object)
         order = np.lexsort((post_ids, times))   # (time, post id) order; a pandas sort costs 10x more here
         times, post_ids = times[order], post_ids[order]
-        authors = events["author"].to_numpy()[order]
+        authors = np.asarray(events["author"], dtype=object)[order]
         if authors.dtype != object or not all(isinstance(a, str) for a in authors):
             authors = authors.astype(str)
         expected = max(self.background, state["baseline"]) * window / step
@@ -177,3 +175,16 @@ class BurstRule:
             lam = decay * lam + (1 - decay) * x
         state["baseline"] = float(lam)
         state["baseline_at"] = int(start + n_steps * step)
+
+
+@lru_cache(maxsize=4096)
+def _burst_size(alpha: float, expected: float) -> int:
+    """:meth:`BurstRule.burst_size`, remembered: a detector asks it for every incident of every
+    window, mostly with the same few expected levels (``pdtrc(k, mu)`` is ``poisson.sf(k, mu)``
+    for whole ``k >= 0``, without its per-call argument checks)."""
+    n = int(poisson.isf(alpha, expected)) + 1
+    while n > 1 and pdtrc(n - 2, expected) <= alpha:   # isf rounds; settle the edge exactly
+        n -= 1
+    while pdtrc(n - 1, expected) > alpha:
+        n += 1
+    return n
