@@ -130,3 +130,34 @@ def test_bad_parameters_are_refused_at_fit(bad):
     posts, V = _incident_posts()
     with pytest.raises(ValueError):
         IncidentDetector(reducer="none", **bad).fit(posts, V)
+
+
+def test_a_custom_rule_gets_a_frame_and_its_alerts_are_used():
+    """The rule protocol: any object with evaluate(incident_id, events, now), events a DataFrame."""
+    class FirstReport:
+        seen: list = []
+
+        def evaluate(self, incident_id, events, now):
+            assert isinstance(events, pd.DataFrame) and {"time", "author", "post_id"} <= set(events.columns)
+            FirstReport.seen.append(len(events))
+            if len(FirstReport.seen) > 1:
+                return []
+            first = events.sort_values("time").iloc[0]
+            return [{"incident_id": incident_id, "alert_time": int(first["time"]), "post_id": first["post_id"],
+                     "n_authors": events["author"].nunique(), "severity": 1, "expected": 0.0}]
+
+    posts, V = _incident_posts()
+    det = IncidentDetector(reducer="none", min_cluster_size=5, rule=FirstReport()).fit(posts, V)
+    assert FirstReport.seen and len(det.alerts_) == 1
+    assert det.alerts_["tipping_post_id"].iloc[0] in set(posts["id"])
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.001, 0.2])
+def test_burst_size_is_the_smallest_count_in_the_poisson_tail(alpha):
+    from scipy.stats import poisson
+
+    rule = BurstRule(alpha=alpha)
+    for expected in [0.0, 1e-6, 0.6, 1.2, 3.7, 6.0, 25.5, 140.0]:
+        n = rule.burst_size(expected)
+        assert poisson.sf(n - 1, expected) <= alpha                 # P(X >= n) <= alpha
+        assert n == 1 or poisson.sf(n - 2, expected) > alpha        # and n - 1 is not in the tail
