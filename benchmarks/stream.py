@@ -4,6 +4,7 @@
                                        [--bertopic-max 100000] [--variants-max 30000]
     python benchmarks/stream.py e2e [--n 100000] [--per-hour 4000] [--warm-runs 3]
     python benchmarks/stream.py stages [--n 100000] [--per-hour 4000]
+    python benchmarks/stream.py cores [--windows 40] [--per-hour 600]
 
 growth: ``n`` real issue posts (``_data.real_posts``: English, German and Chinese sets,
 repeated with new ids beyond their pool), ``--per-hour`` of them an hour in shuffled order,
@@ -32,6 +33,15 @@ process; then ``socialnlp detect`` runs in this process with a timer around each
 indented ones are part of the one above. The layout helper process is off here, so that
 the timers see every layout: this is the work one window at a time (in ``e2e`` the helper
 lays out each window while this process alerts on the one before).
+
+cores: what a second process is worth on this machine, which bounds what the layout helper
+can gain. The same work (``--windows`` window layouts and clusterings of the growth stream,
+``window_labels``; the same with ``OMP_WAIT_POLICY=PASSIVE``, as the layout helper runs; then a
+pure-Python loop as a control that uses neither numba nor BLAS) runs in one process, then in
+two processes at once, each started and warmed up first. The ratio is the throughput of two
+processes over that of one: 2.00x if the cores were independent, 1.00x if the second added
+nothing. (numba's OpenMP threads spin after each parallel region of UMAP's graph code, on the
+core the other process needs, unless their wait policy is passive.)
 """
 from __future__ import annotations
 
@@ -206,6 +216,60 @@ def cmd_stages(args) -> None:
         print(f"{'  ' * depth + label:<48} {spent:8.2f} {calls:6d} {spent / total:6.0%}")
 
 
+def _cores_work(kind: str, per_hour: int, n_windows: int, ready, go, out) -> None:
+    """One worker of ``cores``: warm up, wait for the others, do the work, report its seconds."""
+    if kind.startswith("layouts"):
+        if kind == "layouts, passive":
+            os.environ["OMP_WAIT_POLICY"] = "PASSIVE"   # before numba loads OpenMP, as the layout helper does
+        from socialnlp.cluster.detector import window_labels
+        from socialnlp.cluster.stages import warm_up
+
+        warm_up("umap", "hdbscan")
+        n = per_hour * (n_windows + 1) // 6   # 10-minute steps over a 60-minute window
+        V = embed(timed_stream(n, per_hour)["text"].tolist())
+        params = {"reducer": "umap", "clusterer": "hdbscan", "min_cluster_size": 10, "min_samples": None,
+                  "max_fit": None, "random_state": 0}
+        step = per_hour // 6
+
+        def work():
+            for i in range(n_windows):
+                window_labels(V[i * step:i * step + per_hour], params)
+    else:
+        def work():
+            total = 0
+            for i in range(15_000_000):
+                total += i * i
+    ready.put(True)
+    go.wait()
+    t = time.perf_counter()
+    work()
+    out.put(time.perf_counter() - t)
+
+
+def cmd_cores(args) -> None:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    print(f"{'work':<44} {'1 process':>10} {'2 at once':>10} {'throughput of 2 / of 1':>24}")
+    for kind, label in (("layouts", f"{args.windows} window layouts ({args.per_hour} posts)"),
+                        ("layouts, passive", "the same, OMP_WAIT_POLICY=PASSIVE"),
+                        ("python", "pure-Python loop (control)")):
+        walls = {}
+        for n_proc in (1, 2):
+            ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+            procs = [ctx.Process(target=_cores_work, args=(kind, args.per_hour, args.windows, ready, go, out))
+                     for _ in range(n_proc)]
+            for p in procs:
+                p.start()
+            for _ in procs:
+                ready.get()
+            go.set()
+            walls[n_proc] = max(out.get() for _ in procs)   # both did the same work: the slower one ends it
+            for p in procs:
+                p.join()
+        print(f"{label:<44} {walls[1]:9.2f}s {walls[2]:9.2f}s {2 * walls[1] / walls[2]:23.2f}x", flush=True)
+
+
 def _timed(function, slot: list):
     def timed(*a, **k):
         t = time.perf_counter()
@@ -232,8 +296,11 @@ def main() -> None:
     st = sub.add_parser("stages")
     st.add_argument("--n", type=int, default=100_000)
     st.add_argument("--per-hour", type=int, default=4000)
+    c = sub.add_parser("cores")
+    c.add_argument("--windows", type=int, default=40)
+    c.add_argument("--per-hour", type=int, default=600)
     args = ap.parse_args()
-    {"growth": cmd_growth, "e2e": cmd_e2e, "stages": cmd_stages}[args.cmd](args)
+    {"growth": cmd_growth, "e2e": cmd_e2e, "stages": cmd_stages, "cores": cmd_cores}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -128,6 +128,23 @@ def test_a_helper_that_dies_mid_stream_is_replaced_by_this_process(demo, unbound
     assert fresh._layouts._process.alive() and not fresh._layouts.broken   # a new helper for the next one
 
 
+def test_the_helper_lets_openmp_threads_sleep_and_exits_when_stopped(monkeypatch):
+    """Its OpenMP threads must not spin on the detector's core (benchmarks/stream.py cores), and
+    stopping it ends the process at once."""
+    import os
+
+    from socialnlp.cluster.layout_helper import LayoutHelper, _HelperProcess
+
+    helper = LayoutHelper().start()
+    ticket = helper.submit(os.getenv, "OMP_WAIT_POLICY")
+    policy = helper.result(ticket, lambda: "not from the helper")
+    assert policy == os.environ.get("OMP_WAIT_POLICY", "PASSIVE")
+    own = _HelperProcess()
+    own.receive(own.send(os.getpid, ()))   # started and idle
+    own.stop()
+    assert not own.process.is_alive() and own.process.exitcode == 0   # ended itself: not terminated
+
+
 def test_memory_does_not_grow_with_the_length_of_the_period():
     rng = np.random.default_rng(0)
     dim, days = 64, 8

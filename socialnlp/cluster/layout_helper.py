@@ -109,8 +109,9 @@ class _HelperProcess:
         except Exception:
             pass
         self.process.join(timeout=1)
-        if self.process.is_alive():
+        if self.process.is_alive():   # still busy (a layout, or its start): it has nothing to save
             self.process.terminate()
+            self.process.join(timeout=1)
 
 
 _LOCAL = threading.local()
@@ -139,6 +140,14 @@ def _warm_up() -> None:
 
 def _serve(conn) -> None:
     """The helper's loop: call, reply (ok, value); ends when the other end closes or sends None."""
+    import os
+
+    # numba's OpenMP threads (UMAP's parallel graph code) spin for a while after each parallel
+    # region: in one process that burns a core no one uses, but here it is the core the detector
+    # works on, and two processes of layouts ran at 1.23x the throughput of one instead of 2.02x
+    # (benchmarks/stream.py cores). Passive threads sleep at once; read when OpenMP loads, so
+    # before the first layout.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     while True:
         try:
             message = conn.recv()
