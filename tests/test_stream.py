@@ -128,7 +128,7 @@ def test_a_helper_that_dies_mid_stream_is_replaced_by_this_process(demo, unbound
     assert fresh._layouts._process.alive() and not fresh._layouts.broken   # a new helper for the next one
 
 
-def test_the_helper_lets_openmp_threads_sleep_and_exits_when_stopped(monkeypatch):
+def test_the_helper_lets_openmp_threads_sleep_and_exits_when_stopped():
     """Its OpenMP threads must not spin on the detector's core (benchmarks/stream.py cores), and
     stopping it ends the process at once."""
     import os

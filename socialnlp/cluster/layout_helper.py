@@ -144,9 +144,9 @@ def _serve(conn) -> None:
 
     # numba's OpenMP threads (UMAP's parallel graph code) spin for a while after each parallel
     # region: in one process that burns a core no one uses, but here it is the core the detector
-    # works on, and two processes of layouts ran at 1.23x the throughput of one instead of 2.02x
-    # (benchmarks/stream.py cores). Passive threads sleep at once; read when OpenMP loads, so
-    # before the first layout.
+    # works on; two processes of layouts had 1.03x the throughput of one, and 1.94x with passive
+    # threads, which sleep at once (benchmarks/stream.py cores). OpenMP reads this when it loads,
+    # so before the first layout.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     while True:
         try:

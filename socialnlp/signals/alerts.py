@@ -122,9 +122,9 @@ class BurstRule:
 
         ``events``: the incident's distinct reports with ``time`` (ns), ``author`` and
         ``post_id`` (a DataFrame, or a dict of equal-length arrays), covering at least the two
-        windows before ``now``. Returns one dict per
-        alert (``incident_id``, ``alert_time``, ``post_id``, ``n_authors``, ``severity``,
-        ``expected``), in time order, and updates the incident's baseline.
+        windows before ``now``. Returns one dict per alert (``incident_id``, ``alert_time``,
+        ``post_id``, ``n_authors``, ``severity``, ``expected``), in time order, and updates the
+        incident's baseline.
         """
         state = self._state(incident_id)
         window, step = self._ns(self.window), self._ns(self.step)
@@ -133,7 +133,7 @@ class BurstRule:
         order = np.lexsort((post_ids, times))   # (time, post id) order; a pandas sort costs 10x more here
         times, post_ids = times[order], post_ids[order]
         authors = np.asarray(events["author"], dtype=object)[order]
-        if authors.dtype != object or not all(isinstance(a, str) for a in authors):
+        if not all(isinstance(a, str) for a in authors):
             authors = authors.astype(str)
         expected = max(self.background, state["baseline"]) * window / step
         need = max(self.min_authors, self.burst_size(expected))
