@@ -1,6 +1,6 @@
 """Two faster window layouts that were tried and not kept, measured against the default.
 
-    python benchmarks/layout_experiments.py [--seeds 0 1 2] [--sizes 780 1300 2600]
+    python benchmarks/layout_experiments.py [--seeds 0 1 2] [--sizes 780 1300 2600] [--configs NAME ...]
 
 The UMAP layout (its SGD epochs above all) is most of a window's time, so these are the two
 ways to make it cheaper that this session tried (benchmarks/RESULTS.md, "tried and not kept"):
@@ -215,6 +215,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--sizes", type=int, nargs="+", default=[780, 1300, 2600])
+    ap.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS),
+                    help="which layouts to run over the stream (default: all)")
     args = ap.parse_args()
     stream = aligned_stream(trecis_posts())
     V = embed(stream["text"])
@@ -222,8 +224,8 @@ def main() -> None:
     Float32Layout().fit_transform(V[:300])   # compile the kernel before timing
     time_epochs(_unit_rows(embed(stream["text"].drop_duplicates().head(max(args.sizes)))), args.sizes)
     rows = []
-    for name, make in CONFIGS.items():
-        runs = []
+    for name in args.configs:
+        make, runs = CONFIGS[name], []
         for seed in args.seeds:
             t = time.perf_counter()
             posts = make(seed).fit(stream, embeddings=V).posts_
