@@ -297,9 +297,11 @@ def main() -> None:
     st.add_argument("--n", type=int, default=100_000)
     st.add_argument("--per-hour", type=int, default=4000)
     c = sub.add_parser("cores")
-    c.add_argument("--windows", type=int, default=40)
+    c.add_argument("--windows", type=int, default=40, help="window layouts per process (at least 1)")
     c.add_argument("--per-hour", type=int, default=600)
     args = ap.parse_args()
+    if args.cmd == "cores" and args.windows < 1:
+        ap.error("cores: --windows must be at least 1")
     {"growth": cmd_growth, "e2e": cmd_e2e, "stages": cmd_stages, "cores": cmd_cores}[args.cmd](args)
 
 

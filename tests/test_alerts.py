@@ -161,3 +161,11 @@ def test_burst_size_is_the_smallest_count_in_the_poisson_tail(alpha):
         n = rule.burst_size(expected)
         assert poisson.sf(n - 1, expected) <= alpha                 # P(X >= n) <= alpha
         assert n == 1 or poisson.sf(n - 2, expected) > alpha        # and n - 1 is not in the tail
+
+
+def test_events_without_a_column_or_of_uneven_length_are_refused_with_the_reason():
+    rule = BurstRule().reset()
+    with pytest.raises(ValueError, match="missing \\['post_id'\\]"):
+        rule.evaluate(1, events(range(3), "abc").drop(columns="post_id"), now=T0.value)
+    with pytest.raises(ValueError, match="differ in length"):
+        rule.evaluate(1, {"time": [T0.value] * 3, "author": ["a", "b"], "post_id": ["x", "y", "z"]}, now=T0.value)

@@ -128,11 +128,9 @@ class BurstRule:
         """
         state = self._state(incident_id)
         window, step = self._ns(self.window), self._ns(self.step)
-        times = np.asarray(events["time"], dtype=np.int64)
-        post_ids = np.asarray(events["post_id"], dtype=object)
+        times, post_ids, authors = _event_columns(events)
         order = np.lexsort((post_ids, times))   # (time, post id) order; a pandas sort costs 10x more here
-        times, post_ids = times[order], post_ids[order]
-        authors = np.asarray(events["author"], dtype=object)[order]
+        times, post_ids, authors = times[order], post_ids[order], authors[order]
         if not all(isinstance(a, str) for a in authors):
             authors = authors.astype(str)
         expected = max(self.background, state["baseline"]) * window / step
@@ -175,6 +173,21 @@ class BurstRule:
             lam = decay * lam + (1 - decay) * x
         state["baseline"] = float(lam)
         state["baseline_at"] = int(start + n_steps * step)
+
+
+def _event_columns(events) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``time`` (int64 ns), ``post_id`` and ``author`` (object arrays) of the events, checked."""
+    missing = [c for c in ("time", "author", "post_id") if c not in events]
+    if missing:
+        raise ValueError(f"BurstRule.evaluate: events need the columns time, author and post_id; "
+                         f"missing {missing}")
+    times = np.asarray(events["time"], dtype=np.int64)
+    post_ids = np.asarray(events["post_id"], dtype=object)
+    authors = np.asarray(events["author"], dtype=object)
+    if not len(times) == len(post_ids) == len(authors):
+        raise ValueError(f"BurstRule.evaluate: events columns differ in length (time {len(times)}, "
+                         f"author {len(authors)}, post_id {len(post_ids)})")
+    return times, post_ids, authors
 
 
 @lru_cache(maxsize=4096)
