@@ -118,14 +118,16 @@ def test_a_helper_that_dies_mid_stream_is_replaced_by_this_process(demo, unbound
     order = np.lexsort((posts["id"].to_numpy(), posts["created_at"].to_numpy()))
     first, rest = np.array_split(order, 2)
     det.partial_fit(posts.iloc[first], V[first])
-    det._layouts._process.process.terminate()
-    det._layouts._process.process.join()
+    dead = det._layouts._processes[1].process   # one of the two
+    dead.terminate()
+    dead.join()
     with pytest.warns(RuntimeWarning, match="layout helper failed"):
         det.partial_fit(posts.iloc[rest], V[rest]).flush()
     assert det._layouts.broken and det._layouts.n_done > 0
     _same_incidents(det, unbounded)
     fresh = IncidentDetector(classifier=None, n_jobs=2).partial_fit(posts.iloc[first], V[first])
-    assert fresh._layouts._process.alive() and not fresh._layouts.broken   # a new helper for the next one
+    assert len(fresh._layouts._processes) == 2 and not fresh._layouts.broken   # a new helper for the next one
+    assert all(p.alive() for p in fresh._layouts._processes) and dead not in [p.process for p in fresh._layouts._processes]
 
 
 def test_the_helper_lets_openmp_threads_sleep_and_exits_when_stopped():

@@ -78,6 +78,7 @@ def save_detector(det, path, extra: dict | None = None) -> Path:
         arrays["centroids"] = np.stack([det.incidents_[i]["centroid"] for i in centroid_ids])
     if det._pending_rows:
         arrays["pending"] = np.stack(list(det._pending_rows.values()))
+    arrays["last_assigned"] = det._last_assigned   # the next window's layout pool takes them back
     for name, values in arrays.items():
         np.save(tmp / "arrays" / f"{name}.npy", values, allow_pickle=False)
     det._table().to_parquet(tmp / "tables" / "posts.parquet", index=False)
@@ -134,6 +135,7 @@ def load_detector(cls, path, **objects):
     det._row_id = list(state["row_id"])
     det._seen_ids = set(det._row_id)
     det._pending_rows = dict(zip(state["pending"], arrays.get("pending", [])))
+    det._last_assigned = arrays.get("last_assigned", np.zeros(0, dtype=np.int64))
     s = state["store"]
     if s is not None:
         store = ReportStore(s["dim"], s["dup_threshold"], s["near_dup_horizon_ns"], s["key_horizon_ns"])

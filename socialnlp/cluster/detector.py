@@ -40,6 +40,7 @@ whole state (JSON, ``.npy`` and Parquet, no pickles), so a long run can stop and
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 import warnings
 from functools import lru_cache
@@ -345,6 +346,7 @@ class IncidentDetector(BaseEstimator):
         self._helper: BackgroundTokenizer | None = None
         self._layouts: LayoutHelper | None = None
         self._handed = 0   # reports before this one were handed to the helper
+        self._last_assigned = np.zeros(0, dtype=np.int64)   # report ids the last link assigned
         self._alerts: list[dict] = []
         self._windows: list[dict] = []
         self._links: list[dict] = []
@@ -570,14 +572,15 @@ class IncidentDetector(BaseEstimator):
     def _close_slots(self, final: bool) -> None:
         """Close, in order, every complete slot (``final``: every slot that holds posts).
 
-        A slot's window is laid out and clustered (most of its time), linked, then alerted on.
-        With the layout helper (see ``n_jobs``) the helper lays out a window while this process
-        alerts on the window before and groups the next slot's posts into reports; without it
-        the same steps run in the same order, the layout here. Neither of
-        those reads the link of the window being laid out or changes its pool (the next slot's
-        reports are younger than any alert of the window before, and belong to no incident
-        yet), so every step sees what it would see one window at a time (tested, with and
-        without a horizon). The next window's pool waits for this one's link.
+        A slot's window is laid out (most of its time), clustered, linked, then alerted on. Its
+        layout takes the pool as it stood before the window ahead was linked (plus, when that
+        window is linked already, what its link assigned): so a window's layout does not wait for
+        the link of the window before, and with the layout helpers (see ``n_jobs``) two windows
+        are laid out at once while this process links and alerts. The clustering then takes only
+        the rows of the window's own pool (the reports the window ahead assigned are dropped
+        from the layout), once the window ahead is linked. Without helpers the same steps run
+        here, so the results are the same whatever ``n_jobs`` and however the stream is cut
+        into batches (tested, with and without a horizon).
         """
         # one BLAS thread: a window's products are small, and a second BLAS thread would spin on
         # the core the helpers run on (and the layout needs one thread anyway)
@@ -588,13 +591,13 @@ class IncidentDetector(BaseEstimator):
                 if not final and self.watermark_ < slot + self.step_ns_:
                     break
                 item = self._open_slot(slot, rows)
-                if before is not None:
+                ahead = before is not None and before["window"]   # a window whose link is still to come
+                if item["window"]:
+                    item.update(self._open_window(item["end"] - self.window_ns_, item["end"], linked=not ahead))
+                if ahead:
                     self._link_window(before)
                 if item["window"]:
-                    item.update(self._open_window(item["end"] - self.window_ns_, item["end"]))
-                    helped = self._layouts is not None and not self._layouts.broken
-                    item["labels"] = (self._layouts.submit(window_labels, item["V"], self._label_params())
-                                      if helped else self._labels(item["V"]))
+                    self._cluster_window(item)
                 if before is not None:
                     self._close_window(before)
                 before = item
@@ -612,39 +615,69 @@ class IncidentDetector(BaseEstimator):
             self._add_reports(rows[order], vectors[order])
         return {"end": end, "window": bool(len(rows))}
 
-    def _pool(self, start: int, end: int) -> tuple[np.ndarray, int]:
-        """Reports of the window plus still unassigned outliers of the last ``outlier_memory``,
-        in (time, post id) order; also how many of them are carried."""
+    def _pool(self, start: int, end: int, also: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+        """Reports of the window plus still unassigned outliers of the last ``outlier_memory``
+        (and the reports of ``also``, by report id), in (time, post id) order; also how many of
+        them are carried."""
         store = self.reports_
         in_window = store.between(start, end)
         memory = int(pd.Timedelta(self.outlier_memory).value)
         carried = store.between(start - memory, start)
-        carried = carried[store.incident.values[carried] == NONE]
+        free = store.incident.values[carried] == NONE
+        if also is not None and len(also):
+            free |= np.isin(store.report_id.values[carried], also)
+        carried = carried[free]
         pool = np.concatenate([carried, in_window])
         ids = np.array([store.post_id[i] for i in pool], dtype=object)
         return pool[np.lexsort((ids, store.time.values[pool]))], len(carried)
 
-    def _open_window(self, start: int, end: int) -> dict:
+    def _open_window(self, start: int, end: int, linked: bool) -> dict:
+        """The window's layout pool, laid out (or handed to a layout helper) at once: the pool as
+        it stood before the window ahead is linked. ``linked``: that window is linked already
+        (the last call ended with it), so what its link assigned goes back into the pool."""
         store = self.reports_
-        pool, n_carried = self._pool(start, end)
+        pool, _ = self._pool(start, end, also=self._last_assigned if linked else None)
         times = self._row_time.values
         in_time = (times >= start) & (times < end)
+        V = store.vectors.values[pool]
+        params = self._label_params()
+        helped = self._layouts is not None and not self._layouts.broken
         # reports by their stable id: writing out old ones (horizon) renumbers positions before the link
-        return {"start": start, "ids": store.report_id.values[pool], "V": store.vectors.values[pool],
-                "n_carried": int(n_carried), "n_posts": int(in_time.sum()),
-                "n_issue": int((in_time & (self._row_issue.values == 1)).sum())}
+        return {"start": start, "ids": store.report_id.values[pool], "V": V,
+                "layout": self._hand_out_layout(V, params) if helped else None,
+                "n_posts": int(in_time.sum()), "n_issue": int((in_time & (self._row_issue.values == 1)).sum())}
+
+    def _hand_out_layout(self, V: np.ndarray, params: dict) -> tuple[object, int]:
+        key = next(_LAYOUT_KEYS)
+        return self._layouts.submit(stash_layout, key, V, params), key
+
+    def _cluster_window(self, item: dict) -> None:
+        """Once the window ahead is linked: the window's own pool (the layout's rows less what
+        that link assigned), clustered (or handed to the helper that holds the layout)."""
+        store = self.reports_
+        pool, n_carried = self._pool(item["start"], item["end"])
+        keep = np.isin(item["ids"], store.report_id.values[pool], assume_unique=True)
+        params = self._label_params()
+        handed = item.pop("layout")
+        if handed is not None:   # to the helper that holds the layout
+            ticket, key = handed
+            item["labels"] = self._layouts.submit(cluster_stashed, key, keep, params, after=ticket)
+        else:
+            item["labels"] = window_clusters(item["V"], *window_layout(item["V"], params), keep, params)
+        item.update(keep=keep, n_carried=int(n_carried))
 
     def _link_window(self, item: dict) -> None:
-        """Cluster labels (from the helper: wait for them) and the link to incidents."""
+        """Cluster labels (from a helper: wait for them) and the link to incidents."""
         if not item["window"]:
             return
-        labels = item["labels"]
+        labels, keep, V = item["labels"], item["keep"], item["V"]
         if not isinstance(labels, np.ndarray):
-            labels = self._layouts.result(labels, lambda: self._labels(item["V"]))
+            params = self._label_params()
+            labels = self._layouts.result(labels, lambda: window_clusters(V, *window_layout(V, params), keep, params))
         store = self.reports_
-        pool = np.searchsorted(store.report_id.values, item["ids"])
-        labels = _coherent(labels, item["V"], self.min_coherence, self.min_member_similarity,
-                           self.min_cluster_size or 10)
+        ids, V = item["ids"][keep], V[keep]
+        pool = np.searchsorted(store.report_id.values, ids)
+        labels = _coherent(labels, V, self.min_coherence, self.min_member_similarity, self.min_cluster_size or 10)
         clusters = [c for c in np.unique(labels) if c >= 0]
         members = [pool[labels == c] for c in clusters]
         item.update(pool=pool, labels=labels, n_clusters=len(clusters),
@@ -673,12 +706,9 @@ class IncidentDetector(BaseEstimator):
         return {"reducer": self.reducer, "clusterer": self.clusterer, "min_cluster_size": self.min_cluster_size,
                 "min_samples": self.min_samples, "max_fit": self.max_fit, "random_state": self.random_state}
 
-    def _labels(self, V: np.ndarray) -> np.ndarray:
-        """Cluster labels of one window's report vectors (-1: outlier)."""
-        return window_labels(V, self._label_params())
-
     def _link(self, clusters: list, members: list[np.ndarray], start: int, end: int) -> set[int]:
         store = self.reports_
+        self._last_assigned = np.zeros(0, dtype=np.int64)
         if not clusters:
             return set()
         V = store.vectors.values
@@ -701,6 +731,7 @@ class IncidentDetector(BaseEstimator):
         for parent in plan.new_parents:
             new_ids.append(self._new_incident(parent, end))
         touched: dict[int, list[int]] = {}
+        assigned = []
         for c, (label, m) in enumerate(zip(clusters, members)):
             target = plan.target[c] if plan.target[c] >= 0 else new_ids[-plan.target[c] - 1]
             if plan.action[c] == "split":   # the split-off part takes its posts of this window along
@@ -709,11 +740,13 @@ class IncidentDetector(BaseEstimator):
                 store.incident.values[moved] = target
             free = m[store.incident.values[m] == NONE]
             store.incident.values[free] = target
+            assigned.append(store.report_id.values[free])
             touched.setdefault(target, []).append(c)
             self._links.append({"window_start": _ts(start), "window_end": _ts(end), "cluster": int(label),
                                 "incident_id": int(target), "action": plan.action[c],
                                 "similarity": round(float(plan.similarity[c]), 4), "n_reports": int(len(m)),
                                 "n_assigned": int(len(free))})
+        self._last_assigned = np.sort(np.concatenate(assigned))
         window_reports = np.concatenate(members)
         for incident, cs in touched.items():
             # the centroid follows the incident's posts in this window (topics drift)
@@ -1107,27 +1140,68 @@ def _assign_rest(V: np.ndarray, fit: np.ndarray, fitted: np.ndarray) -> np.ndarr
     return labels
 
 
-def window_labels(V: np.ndarray, params: dict) -> np.ndarray:
-    """Cluster labels of one window's report vectors (-1: outlier): reduce, then cluster; windows
-    above ``max_fit`` reports are fitted on an evenly spread sample and the rest assigned.
-    A function of its arguments alone, so the layout helper process gives the same labels."""
+def window_layout(V: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rows of a window's report vectors that are laid out (all, or an evenly spread sample
+    of ``max_fit``) and their layout (None: too few rows to cluster)."""
     n = len(V)
-    size = params["min_cluster_size"] or 10
-    if n < size:
-        return np.full(n, NONE, dtype=np.int64)
     max_fit = params["max_fit"]
     if max_fit and n > max_fit:
         fit = np.unique(np.linspace(0, n - 1, max_fit).round().astype(np.int64))
-        size = max(min(5, size), int(round(size * len(fit) / n)))
     else:
         fit = np.arange(n)
+    if n < (params["min_cluster_size"] or 10):
+        return fit, None
     with one_blas_thread():
-        Z = make_reducer(params["reducer"], params["random_state"]).fit_transform(V[fit])
-        fitted = cluster_labels(make_clusterer(params["clusterer"], size, params["min_samples"]), Z,
+        return fit, make_reducer(params["reducer"], params["random_state"]).fit_transform(V[fit])
+
+
+def window_clusters(V: np.ndarray, fit: np.ndarray, Z: np.ndarray | None, keep: np.ndarray,
+                    params: dict) -> np.ndarray:
+    """Cluster labels (-1: outlier) of the rows ``keep`` of a window laid out by :func:`window_layout`:
+    the kept rows of the layout are clustered; kept rows outside the sample (``max_fit``) are
+    assigned to the nearest cluster. A function of its arguments alone, so a layout helper
+    process gives the same labels."""
+    n = int(keep.sum())
+    size = params["min_cluster_size"] or 10
+    if Z is None or n < size:
+        return np.full(n, NONE, dtype=np.int64)
+    laid = keep[fit]
+    fit = (np.cumsum(keep) - 1)[fit[laid]]   # positions among the kept rows
+    if len(fit) < n:
+        size = max(min(5, size), int(round(size * len(fit) / n)))
+    with one_blas_thread():
+        fitted = cluster_labels(make_clusterer(params["clusterer"], size, params["min_samples"]), Z[laid],
                                 single_fallback=True)
     if len(fit) == n:
         return fitted
-    return _assign_rest(V, fit, fitted)
+    return _assign_rest(V[keep], fit, fitted)
+
+
+def window_labels(V: np.ndarray, params: dict) -> np.ndarray:
+    """Cluster labels of one window's report vectors (-1: outlier): reduce, then cluster; windows
+    above ``max_fit`` reports are fitted on an evenly spread sample and the rest assigned."""
+    return window_clusters(V, *window_layout(V, params), np.ones(len(V), dtype=bool), params)
+
+
+# In a layout helper process: layouts waiting for their window's pool, by key (a key from this
+# process's counter is unique in the helpers it talks to). A detector that stops collecting
+# (its helper failed, or it was dropped) leaves a few behind: only the last ones are kept.
+_STASH: dict = {}
+_STASH_MAX = 8
+_LAYOUT_KEYS = itertools.count()
+
+
+def stash_layout(key: int, V: np.ndarray, params: dict) -> None:
+    """In a layout helper: lay out a window and keep it for :func:`cluster_stashed`."""
+    _STASH[key] = (V, *window_layout(V, params))
+    while len(_STASH) > _STASH_MAX:
+        _STASH.pop(next(iter(_STASH)))
+
+
+def cluster_stashed(key: int, keep: np.ndarray, params: dict) -> np.ndarray:
+    """In a layout helper: the labels of the kept rows of the layout stashed under ``key``."""
+    V, fit, Z = _STASH.pop(key)
+    return window_clusters(V, fit, Z, keep, params)
 
 
 def _ts(ns: int) -> pd.Timestamp:

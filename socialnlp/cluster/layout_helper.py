@@ -1,16 +1,18 @@
-"""A second process for window layouts, so a stream's windows use two cores.
+"""Processes for window layouts, so a stream's windows use every core.
 
 Most of a window's time is its layout (UMAP) and clustering, and both run on one thread to
 be reproducible. When :class:`~socialnlp.cluster.IncidentDetector` may use two processes
-(``n_jobs``), this helper lays out and clusters each window while the detector alerts on
-the window before and groups the next slot's posts into reports. Labels are a function of
-the window's vectors and the parameters alone (:func:`~socialnlp.cluster.detector.window_labels`),
-so they are the same whichever process computed them (tested).
+(``n_jobs``), two helpers lay out two windows at once (a window's layout does not wait for
+the link of the window before: see ``IncidentDetector._close_slots``) while the detector links
+and alerts. Each helper keeps its layout until the detector sends the window's pool, then
+clusters it. Labels are a function of the window's vectors and the parameters alone
+(:func:`~socialnlp.cluster.detector.window_clusters`), so they are the same whichever
+process computed them (tested).
 
-The helper is a fresh interpreter (loky's process start, like the embedding workers and the
+Each helper is a fresh interpreter (loky's process start, like the embedding workers and the
 tokenising helper): nothing is forked from a process that holds BLAS or numba threads. One
-helper process serves every detector of a thread, so its start (imports and UMAP's compiled
-code) is paid once per process, not once per detector. It talks over one pipe, written and
+set of helper processes serves every detector of a thread, so their start (imports and UMAP's
+compiled code) is paid once per process, not once per detector. Each talks over one pipe, written and
 read by the caller's own thread: with an executor, whose feeder threads wait for the
 interpreter lock while this process works in Python, each window's layout started late and
 the overlap was lost. If the helper cannot start or dies, the detector warns once and lays
@@ -23,42 +25,50 @@ import warnings
 
 
 class LayoutHelper:
-    """One detector's handle on its thread's helper process.
+    """One detector's handle on its thread's ``n_processes`` helper processes.
 
-    ``submit(function, *args)`` sends a call and returns a ticket; ``result(ticket, here)``
-    waits for its value. Calls run one at a time, in order. When the helper fails (or cannot
-    take this detector's arguments), ``result`` returns ``here()``, ``broken`` is True and
-    the detector stops submitting; when the call itself raised, ``here()`` raises it again in
-    this process, with its own traceback.
+    ``submit(function, *args)`` sends a call to the next process in turn (``after=ticket``: to
+    the process of an earlier call) and returns a ticket; ``result(ticket, here)`` waits for
+    its value. A process runs its calls one at a time, in order. When a helper fails (or cannot
+    take this detector's arguments), ``result`` returns ``here()``, ``broken`` is True and the
+    detector stops submitting; when the call itself raised, ``here()`` raises it again in this
+    process, with its own traceback.
     """
 
-    def __init__(self):
+    def __init__(self, n_processes: int = 2):
+        self.n_processes = n_processes
         self.broken = False
-        self.n_done = 0   # results that came from the helper
-        self._process = None
+        self.n_done = 0   # results that came from the helpers
+        self._processes: list = []
+        self._turn = 0
 
     def start(self) -> "LayoutHelper":
-        """Start the process if this thread has none (it loads the layout's compiled code while
+        """Start the processes this thread lacks (they load the layout's compiled code while
         the detector is still reading and embedding)."""
         try:
-            self._process = _process()
+            self._processes = _processes(self.n_processes)
         except Exception as err:   # no processes allowed here
             self._fail(err)
         return self
 
-    def submit(self, function, *args) -> int | None:
-        if self.broken or self._process is None:
+    def submit(self, function, *args, after: tuple[int, int] | None = None) -> tuple[int, int] | None:
+        if self.broken or not self._processes:
             return None
+        if after is None:
+            which = self._turn
+            self._turn = (self._turn + 1) % len(self._processes)
+        else:
+            which = after[0]
         try:
-            return self._process.send(function, args)
+            return which, self._processes[which].send(function, args)
         except Exception as err:   # the arguments do not pickle, or the helper is gone
             self._fail(err)
             return None
 
-    def result(self, ticket: int | None, here):
+    def result(self, ticket: tuple[int, int] | None, here):
         if ticket is not None and not self.broken:
             try:
-                ok, value = self._process.receive(ticket)
+                ok, value = self._processes[ticket[0]].receive(ticket[1])
             except Exception as err:   # the helper died
                 self._fail(err)
             else:
@@ -117,15 +127,19 @@ class _HelperProcess:
 _LOCAL = threading.local()
 
 
-def _process() -> _HelperProcess:
-    """This thread's helper process, started (again) when it has none (or it died)."""
-    helper = getattr(_LOCAL, "helper", None)
-    if helper is None or not helper.alive():
-        import weakref
+def _processes(n: int) -> list[_HelperProcess]:
+    """This thread's first ``n`` helper processes, started (again) where it has fewer (or one died)."""
+    import weakref
 
-        helper = _LOCAL.helper = _HelperProcess()
+    helpers = getattr(_LOCAL, "helpers", None)
+    if helpers is None:
+        helpers = _LOCAL.helpers = []
+    helpers[:] = [h for h in helpers if h.alive()]
+    while len(helpers) < n:
+        helper = _HelperProcess()
         weakref.finalize(helper, helper.stop)
-    return helper
+        helpers.append(helper)
+    return helpers[:n]
 
 
 def _warm_up() -> None:
