@@ -371,3 +371,37 @@ def test_bcubed_scores_outliers_as_singletons():
 def test_adjusted_rand_does_not_reward_one_big_noise_cluster():
     assert adjusted_rand([0, 0, 1, 1], [-1, -1, -1, -1]) == pytest.approx(0.0)
     assert adjusted_rand([0, 0, 1, 1], [3, 3, 4, 4]) == 1.0
+
+
+def test_report_store_finds_a_time_range_by_search_and_by_scan_alike():
+    """Reports come in time order except late ones: ``between`` searches while the times are in
+    order and scans once one is not; both give the positions a scan gives, also after a drop."""
+    from socialnlp.cluster.reports import ReportStore
+
+    rng = np.random.default_rng(0)
+    store = ReportStore(dim=64)   # random 64-d rows: no two are near copies
+
+    def add(times):
+        n = len(times)
+        ids = [f"p{len(store) + i}" for i in range(n)]
+        vectors = rng.normal(size=(n, 64)).astype(np.float32)
+        store.add(np.arange(n), np.asarray(times, dtype=np.int64), ids, ids,
+                  vectors / np.linalg.norm(vectors, axis=1, keepdims=True), ids, ["en"] * n)
+
+    def check():
+        t = store.time.values
+        for a, b in [(0, 10**9), (150, 400), (-5, 0), (399, 401), (0, 0), (250, 100)]:
+            np.testing.assert_array_equal(store.between(a, b), np.flatnonzero((t >= a) & (t < b)))
+
+    add(np.sort(rng.integers(0, 300, 200)))
+    check()
+    assert store._in_order == (200, True)
+    add(np.sort(rng.integers(300, 500, 50)))
+    check()
+    assert store._in_order == (250, True)
+    add([120])                                   # a late post's report
+    check()
+    assert store._in_order == (251, False)
+    store.keep(np.arange(251) < 250, np.arange(251))   # dropped: in order again
+    check()
+    assert store._in_order == (250, True)

@@ -189,6 +189,24 @@ def test_a_saved_state_resumes_to_the_same_incidents(tmp_path, demo):
     _same_incidents(resumed, first)
 
 
+def test_a_state_saved_at_any_slot_resumes_to_the_same_incidents(tmp_path, demo, unbounded):
+    """The next window's layout takes back what the last link assigned (IncidentDetector._close_slots):
+    a saved state must carry that, wherever the stream is cut."""
+    posts, V = demo
+    order = np.lexsort((posts["id"].to_numpy(), posts["created_at"].to_numpy()))
+    carried_back = 0
+    for k, cut in enumerate(np.linspace(0, len(order), 9).astype(int)[1:-1]):
+        det = IncidentDetector(classifier=None, dedup_horizon="2h").partial_fit(posts.iloc[order[:cut]],
+                                                                                V[order[:cut]])
+        carried_back += len(det._last_assigned)
+        det.save_state(tmp_path / f"state{k}")
+        resumed = IncidentDetector.load_state(tmp_path / f"state{k}")
+        np.testing.assert_array_equal(resumed._last_assigned, det._last_assigned)
+        resumed.partial_fit(posts.iloc[order[cut:]], V[order[cut:]]).flush()
+        _same_incidents(resumed, unbounded)
+    assert carried_back > 0
+
+
 def test_a_stopped_detect_run_resumes_from_its_checkpoint(tmp_path, demo, monkeypatch):
     posts, _ = demo
     days = [posts[posts["created_at"].dt.day == d] for d in (3, 4)]

@@ -9,7 +9,10 @@ it is *closed*, once:
 2. the window of ``window`` ending with the slot is clustered: its reports, plus the
    outliers of the previous ``outlier_memory`` that still belong to no incident (so a
    complaint that keeps recurring slowly can still reach ``min_cluster_size``), are
-   reduced (UMAP by default) and clustered (HDBSCAN);
+   reduced (UMAP by default) and clustered (HDBSCAN). The layout does not wait for the
+   window before to be linked: it takes the outliers as they were before that link, and
+   the outliers that link assigned are dropped before HDBSCAN, so two windows can be laid
+   out at once (docs/clustering.md measures that this costs no quality);
 3. the window's clusters are linked to the incidents seen within ``max_gap`` by
    centroid similarity (:mod:`socialnlp.cluster.linking`): join, merge, split or new;
    a report keeps the first incident it is assigned to;
@@ -132,10 +135,10 @@ class IncidentDetector(BaseEstimator):
     spill_dir : folder for what ``horizon`` writes out (Parquet parts, one folder per output
         table); None keeps it in memory as compact tables (no embeddings, no reports).
     n_jobs : processes the detector may use. With two or more (-1, the default: as many as this
-        process may use), helper processes work beside this one: one lays out and clusters
-        each window (on one thread, to be reproducible) while this process alerts on the window
-        before and groups the next slot's posts into reports (one such helper per thread, shared
-        by its detectors: :mod:`socialnlp.cluster.layout_helper`), another tokenises the
+        process may use), helper processes work beside this one: two lay out and cluster
+        windows, two at once (each on one thread, to be reproducible), while this process links
+        and alerts and groups the next slot's posts into reports (one such pair per thread,
+        shared by its detectors: :mod:`socialnlp.cluster.layout_helper`); another tokenises the
         reports' text for keywords. The results are the same as with 1 (everything in this
         process). The helpers start with a batch of 5,000 posts or once the stream holds 5,000
         reports (below that they cost more than they save).
@@ -795,8 +798,8 @@ class IncidentDetector(BaseEstimator):
     def _evaluate_alerts(self, incident: int, end: int, pool: np.ndarray) -> None:
         store = self.reports_
         lookback = end - 2 * self.window_ns_
-        mine = np.flatnonzero((store.incident.values == incident) & (store.time.values > lookback)
-                              & (store.time.values < end))
+        recent = store.between(lookback + 1, end)
+        mine = recent[store.incident.values[recent] == incident]
         events = {"time": store.time.values[mine], "author": [store.author[i] for i in mine],
                   "post_id": [store.post_id[i] for i in mine]}
         if not isinstance(self.rule_, BurstRule):   # BurstRule takes the arrays: a frame per call costs more than it
@@ -807,10 +810,11 @@ class IncidentDetector(BaseEstimator):
     def _describe_alert(self, fired: dict, end: int, pool: np.ndarray) -> dict:
         store = self.reports_
         incident, t = fired["incident_id"], fired["alert_time"]
-        since = t - self.window_ns_
-        times = store.time.values
-        mine = np.flatnonzero((store.incident.values == incident) & (times > since) & (times <= t))
-        rows = np.flatnonzero(np.isin(self._row_report.values, mine) & (self._row_time.values <= t))
+        recent = store.between(t - self.window_ns_ + 1, t + 1)
+        mine = recent[store.incident.values[recent] == incident]
+        of_mine = np.zeros(len(store) + 1, dtype=bool)   # by report position; the last one stands for none (-1)
+        of_mine[mine] = True
+        rows = np.flatnonzero(of_mine[self._row_report.values] & (self._row_time.values <= t))
         langs = [store.lang[i] for i in mine]
         # c-TF-IDF against the rest of the window: an evenly spread sample is enough for the idf
         # and keeps an alert in a 20k-post window cheap

@@ -84,6 +84,7 @@ class ReportStore:
         self.author: list[str] = []
         self.lang: list[str] = []
         self.key_index: dict[str, int] = {}
+        self._in_order = (0, True)   # (first reports checked, whether their times never decrease)
 
     def __len__(self) -> int:
         return len(self.time)
@@ -131,7 +132,7 @@ class ReportStore:
         """Similarity to and id of the most similar report of the last ``near_dup_horizon``."""
         if not len(self):
             return np.full(len(vectors), -np.inf), np.full(len(vectors), -1)
-        recent = np.flatnonzero(self.time.values >= t0 - self.near_dup_horizon_ns)
+        recent = self.between(t0 - self.near_dup_horizon_ns, np.iinfo(np.int64).max)
         if not recent.size:
             return np.full(len(vectors), -np.inf), np.full(len(vectors), -1)
         sims = vectors @ self.vectors.values[recent].T
@@ -165,9 +166,20 @@ class ReportStore:
         self.author = [self.author[i] for i in idx]
         self.lang = [self.lang[i] for i in idx]
         self.key_index = {k: int(new_pos[v]) for k, v in self.key_index.items() if mask[v]}
+        self._in_order = (0, True)
         return new_pos
 
     def between(self, start_ns: int, end_ns: int) -> np.ndarray:
-        """Ids of reports whose first post lies in [start, end)."""
+        """Positions of the reports whose first post lies in [start, end), in order.
+
+        Reports come in time order, except those of posts arriving after their slot closed:
+        while the times never decrease, two binary searches find the range (a scan of every
+        report in memory, several per window, grew with the length of the stream)."""
         t = self.time.values
+        checked, in_order = self._in_order
+        if in_order and checked < len(t):
+            in_order = bool((np.diff(t[max(0, checked - 1):]) >= 0).all())
+            self._in_order = (len(t), in_order)
+        if in_order:
+            return np.arange(np.searchsorted(t, start_ns, "left"), np.searchsorted(t, end_ns, "left"))
         return np.flatnonzero((t >= start_ns) & (t < end_ns))
