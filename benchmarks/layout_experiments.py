@@ -29,9 +29,8 @@ import pandas as pd
 
 from detect import _over_seeds, aligned_stream, embed, events_found, trecis_posts
 from socialnlp.cluster import IncidentDetector, warm_up
-from socialnlp.cluster.detector import cluster_labels
 from socialnlp.cluster.quality import cluster_quality
-from socialnlp.cluster.stages import UMAPReducer, _unit_rows, exact_knn, make_clusterer, one_blas_thread
+from socialnlp.cluster.stages import UMAPReducer, _unit_rows, exact_knn, one_blas_thread
 
 warnings.filterwarnings("ignore")
 
@@ -128,17 +127,12 @@ class WarmStartDetector(IncidentDetector):
         self.warm_epochs = warm_epochs
         self.warm_rate = warm_rate
 
-    def _pool(self, start, end):
-        pool, n_carried = super()._pool(start, end)
-        self._current_pool = pool
-        return pool, n_carried
-
-    def _labels(self, V):
-        pool, placed = self._current_pool, getattr(self, "_placed", {})
+    def _layout(self, item):
+        V, ids, placed = item["V"], item["ids"], getattr(self, "_placed", {})
         if len(V) < 40 or (self.max_fit and len(V) > self.max_fit):
             self._placed = {}
-            return super()._labels(V)
-        known = np.array([int(r) in placed for r in pool])
+            return super()._layout(item)
+        known = np.array([int(r) in placed for r in ids])
         if known.mean() < 0.5:
             Z = UMAPReducer(random_state=self.random_state).fit_transform(V)
         else:
@@ -146,15 +140,14 @@ class WarmStartDetector(IncidentDetector):
             with one_blas_thread():
                 neighbours = exact_knn(X, 15)[0]
             start = np.zeros((len(V), 5), dtype=np.float32)
-            start[known] = np.stack([placed[int(r)] for r in pool[known]])
+            start[known] = np.stack([placed[int(r)] for r in ids[known]])
             centre = start[known].mean(axis=0)
             for i in np.flatnonzero(~known):
                 near = [j for j in neighbours[i, 1:] if known[j]]
                 start[i] = start[near].mean(axis=0) if near else centre
             Z = _WarmUMAP(start, self.warm_epochs, self.warm_rate, self.random_state).fit_transform(V)
-        self._placed = dict(zip(pool.tolist(), Z))
-        return cluster_labels(make_clusterer(self.clusterer, self.min_cluster_size or 10, self.min_samples), Z,
-                              single_fallback=True)
+        self._placed = dict(zip(ids.tolist(), Z))   # by report id
+        return np.arange(len(V)), Z
 
 
 class _WarmUMAP(UMAPReducer):
@@ -199,7 +192,7 @@ def _timed(kernel, into: list):
     return timed
 
 
-# n_jobs=1: the variants patch this process (the epochs kernel, _labels); the layout helper would not see it
+# n_jobs=1: the variants patch this process (the epochs kernel, _layout); the layout helpers would not see it
 CONFIGS = {
     "default layout": lambda seed: IncidentDetector(classifier=None, rule=False, random_state=seed, n_jobs=1),
     "float32 epochs": lambda seed: IncidentDetector(classifier=None, rule=False, random_state=seed, n_jobs=1,

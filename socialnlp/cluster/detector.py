@@ -666,8 +666,12 @@ class IncidentDetector(BaseEstimator):
             ticket, key = handed
             item["labels"] = self._layouts.submit(cluster_stashed, key, keep, params, after=ticket)
         else:
-            item["labels"] = window_clusters(item["V"], *window_layout(item["V"], params), keep, params)
+            item["labels"] = window_clusters(item["V"], *self._layout(item), keep, params)
         item.update(keep=keep, n_carried=int(n_carried))
+
+    def _layout(self, item: dict) -> tuple[np.ndarray, np.ndarray | None]:
+        """A window's layout in this process (:func:`window_layout` of its pool's vectors)."""
+        return window_layout(item["V"], self._label_params())
 
     def _link_window(self, item: dict) -> None:
         """Cluster labels (from a helper: wait for them) and the link to incidents."""
@@ -675,8 +679,8 @@ class IncidentDetector(BaseEstimator):
             return
         labels, keep, V = item["labels"], item["keep"], item["V"]
         if not isinstance(labels, np.ndarray):
-            params = self._label_params()
-            labels = self._layouts.result(labels, lambda: window_clusters(V, *window_layout(V, params), keep, params))
+            labels = self._layouts.result(labels, lambda: window_clusters(V, *self._layout(item), keep,
+                                                                          self._label_params()))
         store = self.reports_
         ids, V = item["ids"][keep], V[keep]
         pool = np.searchsorted(store.report_id.values, ids)
