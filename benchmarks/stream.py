@@ -10,7 +10,7 @@ growth: ``n`` real issue posts (``_data.real_posts``: English, German and Chines
 repeated with new ids beyond their pool), ``--per-hour`` of them an hour in shuffled order,
 so a bigger ``n`` is a longer period at the same rate. Embeddings (USE-multilingual) come
 from the on-disk cache, filled on the first run. Timed in one process, after numba's
-one-off compilation and the start of the layout helper process (once per process; see
+one-off compilation and the start of the layout helper processes (once per process; see
 ``IncidentDetector``'s ``n_jobs``): the detector (UMAP + hdbscan, the default; then fast_hdbscan; then
 the default with ``horizon="auto"``, bounded memory; the two variants up to
 ``--variants-max``) fitting the whole stream window by
@@ -30,9 +30,9 @@ in one process), the baseline, run right after it.
 stages: where the warm e2e run's time goes. The cache is filled by a first run in a child
 process; then ``socialnlp detect`` runs in this process with a timer around each stage
 (no profiler: cProfile inflates Python-heavy parts several times). Stages nest: the
-indented ones are part of the one above. The layout helper process is off here, so that
-the timers see every layout: this is the work one window at a time (in ``e2e`` the helper
-lays out each window while this process alerts on the one before).
+indented ones are part of the one above. The layout helper processes are off here, so that
+the timers see every layout: this is the work one window at a time (in ``e2e`` two helpers
+lay out two windows at once while this process links and alerts).
 
 cores: what a second process is worth on this machine, which bounds what the layout helper
 can gain. The same work (``--windows`` window layouts and clusterings of the growth stream,
@@ -83,7 +83,7 @@ def cmd_growth(args) -> None:
     from socialnlp.cluster.layout_helper import LayoutHelper
 
     t = time.perf_counter()
-    LayoutHelper().start()   # the layout helper's process starts once per process, as in `socialnlp detect`
+    LayoutHelper().start()   # the layout helpers' processes start once per process, as in `socialnlp detect`
     warm_up("umap", "hdbscan"), warm_up("umap", "fast_hdbscan")
     probe = timed_stream(3000, args.per_hour)
     bertopic_labels(probe["text"].tolist(), embed(probe["text"].tolist()), 10)
