@@ -176,7 +176,7 @@ class ReportStore:
         while the times never decrease, two binary searches find the range (a scan of every
         report in memory, several per window, grew with the length of the stream)."""
         t = self.time.values
-        checked, in_order = self._in_order
+        checked, in_order = getattr(self, "_in_order", (0, True))   # (a store pickled before it had one)
         if in_order and checked < len(t):
             in_order = bool((np.diff(t[max(0, checked - 1):]) >= 0).all())
             self._in_order = (len(t), in_order)
