@@ -658,8 +658,12 @@ class IncidentDetector(BaseEstimator):
         """Once the window ahead is linked: the window's own pool (the layout's rows less what
         that link assigned), clustered (or handed to the helper that holds the layout)."""
         store = self.reports_
-        pool, n_carried = self._pool(item["start"], item["end"])
-        keep = np.isin(item["ids"], store.report_id.values[pool], assume_unique=True)
+        # the layout's pool less the carried outliers that the link ahead assigned: a report once
+        # assigned never returns to none, and nothing joins the window in between
+        rows = np.searchsorted(store.report_id.values, item["ids"])
+        carried = store.time.values[rows] < item["start"]
+        keep = ~carried | (store.incident.values[rows] == NONE)
+        n_carried = int((carried & keep).sum())
         params = self._label_params()
         handed = item.pop("layout")
         if handed is not None:   # to the helper that holds the layout
@@ -667,7 +671,7 @@ class IncidentDetector(BaseEstimator):
             item["labels"] = self._layouts.submit(cluster_stashed, key, keep, params, after=ticket)
         else:
             item["labels"] = window_clusters(item["V"], *self._layout(item), keep, params)
-        item.update(keep=keep, n_carried=int(n_carried))
+        item.update(keep=keep, n_carried=n_carried)
 
     def _layout(self, item: dict) -> tuple[np.ndarray, np.ndarray | None]:
         """A window's layout in this process (:func:`window_layout` of its pool's vectors)."""
