@@ -92,3 +92,29 @@ def test_umap_reducer_refuses_nan_rows():
     X[7, 0] = np.nan
     with pytest.raises(ValueError, match="row 7"):
         UMAPReducer().fit_transform(X)
+
+
+def test_fast_hdbscan_runs_on_one_numba_thread():
+    """fast_hdbscan's labels changed from run to run with two layout processes on two cores,
+    even with reproducible=True; on one numba thread they do not (stages._one_numba_thread)."""
+    import numba
+
+    from socialnlp.cluster.stages import cluster_labels
+
+    class Recorder:
+        min_cluster_size = 2
+        labels_ = None
+
+        def fit(self, Z):
+            self.threads = numba.get_num_threads()
+            self.labels_ = np.zeros(len(Z), dtype=np.int64)
+            return self
+
+    Recorder.__module__ = "fast_hdbscan.hdbscan"   # what the real class reports
+    before = numba.get_num_threads()
+    fake = Recorder()
+    cluster_labels(fake, np.zeros((5, 2), dtype=np.float32))
+    assert fake.threads == 1 and numba.get_num_threads() == before
+    other = type("Other", (Recorder,), {"__module__": "mypackage"})()
+    cluster_labels(other, np.zeros((5, 2), dtype=np.float32))
+    assert other.threads == before

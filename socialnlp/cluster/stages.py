@@ -8,6 +8,8 @@ measurements behind the defaults (UMAP + hdbscan).
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
@@ -338,14 +340,35 @@ def cluster_labels(clusterer, Z: np.ndarray, single_fallback: bool = False) -> n
     if len(Z) < max(2, size):
         return np.full(len(Z), -1, dtype=np.int64)
     Z = np.ascontiguousarray(Z, dtype=np.float32)   # fast_hdbscan's kd-tree wants C order
-    clusterer.fit(Z)
-    labels = np.asarray(clusterer.labels_, dtype=np.int64)
-    params = clusterer.get_params() if hasattr(clusterer, "get_params") else {}
-    if single_fallback and (labels < 0).all() and params.get("allow_single_cluster") is False:
-        clusterer.set_params(allow_single_cluster=True)
+    with _one_numba_thread(type(clusterer).__module__.startswith("fast_hdbscan")):
         clusterer.fit(Z)
         labels = np.asarray(clusterer.labels_, dtype=np.int64)
+        params = clusterer.get_params() if hasattr(clusterer, "get_params") else {}
+        if single_fallback and (labels < 0).all() and params.get("allow_single_cluster") is False:
+            clusterer.set_params(allow_single_cluster=True)
+            clusterer.fit(Z)
+            labels = np.asarray(clusterer.labels_, dtype=np.int64)
     return labels
+
+
+@contextlib.contextmanager
+def _one_numba_thread(active: bool):
+    """fast_hdbscan on one numba thread. With ``reproducible=True`` its labels still changed from
+    run to run once two layout processes shared two cores with the detector (the 30k growth
+    stream: 159, 150 and 164 incidents in three fits; scratch runs at 4f3d582), while on one
+    thread every fit gives the same labels; its threads buy nothing at a window's size here
+    (docs/clustering.md)."""
+    if not active:
+        yield
+        return
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def _with_params(model, **params):
