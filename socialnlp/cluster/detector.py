@@ -663,30 +663,31 @@ class IncidentDetector(BaseEstimator):
         rows = np.searchsorted(store.report_id.values, item["ids"])
         carried = store.time.values[rows] < item["start"]
         keep = ~carried | (store.incident.values[rows] == NONE)
-        n_carried = int((carried & keep).sum())
-        params = self._label_params()
+        item.update(keep=keep, n_carried=int((carried & keep).sum()))
         handed = item.pop("layout")
-        if handed is not None:   # to the helper that holds the layout
+        if handed is None:
+            item["labels"] = self._labels_here(item)
+        else:   # to the helper that holds the layout
             ticket, key = handed
-            item["labels"] = self._layouts.submit(cluster_stashed, key, keep, params, after=ticket)
-        else:
-            item["labels"] = window_clusters(item["V"], *self._layout(item), keep, params)
-        item.update(keep=keep, n_carried=n_carried)
+            item["labels"] = self._layouts.submit(cluster_stashed, key, keep, self._label_params(), after=ticket)
 
     def _layout(self, item: dict) -> tuple[np.ndarray, np.ndarray | None]:
         """A window's layout in this process (:func:`window_layout` of its pool's vectors)."""
         return window_layout(item["V"], self._label_params())
 
+    def _labels_here(self, item: dict) -> np.ndarray:
+        """The labels of the window's own pool, laid out and clustered in this process."""
+        return window_clusters(item["V"], *self._layout(item), item["keep"], self._label_params())
+
     def _link_window(self, item: dict) -> None:
         """Cluster labels (from a helper: wait for them) and the link to incidents."""
         if not item["window"]:
             return
-        labels, keep, V = item["labels"], item["keep"], item["V"]
+        labels, keep = item["labels"], item["keep"]
         if not isinstance(labels, np.ndarray):
-            labels = self._layouts.result(labels, lambda: window_clusters(V, *self._layout(item), keep,
-                                                                          self._label_params()))
+            labels = self._layouts.result(labels, lambda: self._labels_here(item))
         store = self.reports_
-        ids, V = item["ids"][keep], V[keep]
+        ids, V = item["ids"][keep], item["V"][keep]
         pool = np.searchsorted(store.report_id.values, ids)
         labels = _coherent(labels, V, self.min_coherence, self.min_member_similarity, self.min_cluster_size or 10)
         clusters = [c for c in np.unique(labels) if c >= 0]
@@ -806,8 +807,7 @@ class IncidentDetector(BaseEstimator):
     def _evaluate_alerts(self, incident: int, end: int, pool: np.ndarray) -> None:
         store = self.reports_
         lookback = end - 2 * self.window_ns_
-        recent = store.between(lookback + 1, end)
-        mine = recent[store.incident.values[recent] == incident]
+        mine = self._reports_of(incident, lookback + 1, end)
         events = {"time": store.time.values[mine], "author": [store.author[i] for i in mine],
                   "post_id": [store.post_id[i] for i in mine]}
         if not isinstance(self.rule_, BurstRule):   # BurstRule takes the arrays: a frame per call costs more than it
@@ -815,11 +815,15 @@ class IncidentDetector(BaseEstimator):
         for fired in self.rule_.evaluate(incident, events, end):
             self._alerts.append(self._describe_alert(fired, end, pool))
 
+    def _reports_of(self, incident: int, start: int, end: int) -> np.ndarray:
+        """Positions of the incident's reports whose first post lies in [start, end), in order."""
+        recent = self.reports_.between(start, end)
+        return recent[self.reports_.incident.values[recent] == incident]
+
     def _describe_alert(self, fired: dict, end: int, pool: np.ndarray) -> dict:
         store = self.reports_
         incident, t = fired["incident_id"], fired["alert_time"]
-        recent = store.between(t - self.window_ns_ + 1, t + 1)
-        mine = recent[store.incident.values[recent] == incident]
+        mine = self._reports_of(incident, t - self.window_ns_ + 1, t + 1)
         of_mine = np.zeros(len(store) + 1, dtype=bool)   # by report position; the last one stands for none (-1)
         of_mine[mine] = True
         rows = np.flatnonzero(of_mine[self._row_report.values] & (self._row_time.values <= t))
