@@ -272,9 +272,15 @@ def test_bad_horizon_and_damaged_checkpoint_say_what_to_do(tmp_path, demo):
     state = tmp_path / "ck" / "state"
     state.mkdir(parents=True)
     (state / "state.json").write_text("{oops")
-    posts, _ = demo
+    posts, V = demo
     with pytest.raises(ValueError, match="delete the checkpoint folder"):
         detect_stream(posts.head(50), tmp_path / "out", model=None, checkpoint=tmp_path / "ck")
+    saved = IncidentDetector(reducer="none", rule=False, n_jobs=1).partial_fit(posts.head(200), V[:200])
+    saved.save_state(tmp_path / "saved")
+    array = tmp_path / "saved" / "arrays" / "last_assigned.npy"
+    array.write_bytes(array.read_bytes()[:20])   # cut short
+    with pytest.raises(ValueError, match=r"last_assigned\.npy: not a readable array.*delete the checkpoint folder"):
+        IncidentDetector.load_state(tmp_path / "saved")
 
 
 def test_both_detect_paths_keep_the_inputs_incident_id_as_gold(tmp_path, demo):

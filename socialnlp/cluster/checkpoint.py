@@ -125,7 +125,7 @@ def load_detector(cls, path, **objects):
         setattr(det, key, value)
     det._version = state["version"]
     det._spill_parts = state["spill_parts"]
-    arrays = {p.stem: np.load(p, allow_pickle=False) for p in (path / "arrays").glob("*.npy")}
+    arrays = {p.stem: _read_array(p) for p in (path / "arrays").glob("*.npy")}
     centroids = dict(zip(state["centroid_ids"], arrays.get("centroids", [])))
     det.incidents_ = {int(i): {**inc, "centroid": centroids.get(int(i))} for i, inc in state["incidents"].items()}
     if det.rule_ is not None and state["rule"] is not None:
@@ -156,6 +156,14 @@ def load_detector(cls, path, **objects):
     if det.spill_dir is not None:
         trim_spill(det.spill_dir, det._spill_parts)
     return det
+
+
+def _read_array(file: Path) -> np.ndarray:
+    try:
+        return np.load(file, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"{file}: not a readable array of a detector state ({exc}); it was damaged: delete the "
+                         "checkpoint folder to start the run over") from None
 
 
 def _read_state(folder: Path) -> dict:
