@@ -70,18 +70,20 @@ def test_a_reducer_object_gets_the_detectors_seed():
     assert made is not template and made.random_state == 3 and made.n_epochs == 50 and template.random_state == 5
 
 
-@pytest.mark.parametrize("init", ["spectral", "pca", "random"])
-def test_umap_steps_give_umap_learns_own_layout(init):
-    # UMAPReducer calls umap-learn's graph and layout functions itself; a umap-learn release
-    # that changes what UMAP.fit passes them must fail here, not shift every window quietly
+@pytest.mark.parametrize("init, seed, n", [("spectral", 3, 400), ("spectral", 0, 150), ("spectral", 7, 900),
+                                            ("pca", 3, 400), ("random", 3, 400), ("random", 1, 900)])
+def test_umap_steps_give_umap_learns_own_layout(init, seed, n):
+    # UMAPReducer calls umap-learn's graph function itself and runs the layout's epochs in its own
+    # loop (socialnlp.cluster.sgd); a umap-learn release that changes what UMAP.fit passes them,
+    # or a loop that strays from umap-learn's, must fail here, not shift every window quietly
     from umap import UMAP
 
-    X = _topics(n=400)
-    ours = UMAPReducer(init=init, random_state=3).fit_transform(X)
+    X = _topics(n=n, seed=seed)
+    ours = UMAPReducer(init=init, random_state=seed).fit_transform(X)
     X = _unit_rows(X)         # the reducer's input, to the bit
     knn = exact_knn(X, 15)
     with one_blas_thread():   # as the reducer runs it
-        theirs = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, n_epochs=45, init=init, random_state=3,
+        theirs = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, n_epochs=45, init=init, random_state=seed,
                       negative_sample_rate=2, metric="euclidean", precomputed_knn=knn + (None,),
                       force_approximation_algorithm=True).fit_transform(X)
     np.testing.assert_array_equal(ours, theirs)

@@ -26,6 +26,13 @@ def test_keywords_per_language():
     assert "the" not in tokenize("The app is down", "en")
 
 
+def test_chinese_posts_keep_latin_words_whole_as_german_and_english_do():
+    # jieba-rs (rjieba) segments Chinese; a hyphenated Latin word stays one token, as WORD finds
+    # it in German and English posts (jieba split "wi-fi" into "wi" and "fi")
+    assert tokenize("酒店的wi-fi又断了", "zh") == ["酒店", "wi-fi", "断"]
+    assert tokenize("Das Wi-Fi im Hotel ist weg", "de") == ["wi-fi", "hotel", "weg"]
+
+
 def test_mentions_after_chinese_text_are_dropped_but_emails_stay():
     assert normalize_text("给@维络客服 看看，断网了") == "给 看看,断网了"
     assert normalize_text("write to help@velonet.example") == "write to help@velonet.example"

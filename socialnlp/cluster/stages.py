@@ -31,7 +31,9 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
       on one thread). umap-learn's spectral start, 45 epochs (its default is 200-500) and 2
       negative samples per edge (its default 5) cluster a whole stream better than 30 epochs
       with 5 negative samples, and than a PCA start with 100 epochs, in less time; fewer
-      epochs or negative samples lose quality (docs/clustering.md).
+      epochs or negative samples lose quality (docs/clustering.md). Seeded, the epochs run
+      in a loop of our own that gives umap-learn's layout to the bit in less time
+      (:mod:`socialnlp.cluster.sgd`, ``benchmarks/layout.py``).
     - Windows too small for a neighbour graph (fewer than ``min_rows`` rows) are returned
       unreduced: HDBSCAN on a few dozen 512-d rows is fast and UMAP on them is noise.
 
@@ -91,20 +93,37 @@ class UMAPReducer(TransformerMixin, BaseEstimator):
     def _umap_steps(self, X: np.ndarray, k: int, knn: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         """What ``UMAP.fit_transform`` computes from precomputed neighbours, called step by step.
 
-        The same two functions ``UMAP.fit`` calls, with the same arguments and random state, so
-        the layout is the same to the bit (tests/test_stages.py checks it against ``UMAP``).
-        What is left out is the estimator's bookkeeping around them: input checks (NaN rows are
-        refused in ``fit_transform``), a hash of the whole input kept for ``transform`` (a few
+        umap-learn's own graph function with the same arguments and random state, then its
+        layout step with a cheaper SGD loop (:mod:`socialnlp.cluster.sgd`), so the layout is
+        the same to the bit (tests/test_stages.py checks it against ``UMAP``). What is left
+        out is the estimator's bookkeeping: input checks (NaN rows are refused in
+        ``fit_transform``), a hash of the whole input kept for ``transform`` (a few
         milliseconds per window), and marking vertices without any edge as NaN, which exact
         neighbours never leave (every row's nearest neighbour gets membership 1).
         """
         from sklearn.utils import check_random_state
-        from umap.distances import named_distances
-        from umap.umap_ import find_ab_params, fuzzy_simplicial_set, simplicial_set_embedding
+        from umap.umap_ import fuzzy_simplicial_set
 
         random_state = check_random_state(self.random_state)
         graph = fuzzy_simplicial_set(X, k, random_state, "euclidean", {}, knn[0], knn[1])[0]
-        a, b = find_ab_params(1.0, self.min_dist)
+        return self._embed(X, graph, random_state)
+
+    def _embed(self, X: np.ndarray, graph, random_state) -> np.ndarray:
+        from socialnlp.cluster.sgd import embed_graph
+
+        if self.random_state is not None and self.init in ("spectral", "random") and (self.n_epochs or 0) > 10:
+            return embed_graph(X, graph, self.n_components, self.min_dist, self.n_epochs, self.negative_sample_rate,
+                               self.init, random_state)
+        return self._umap_layout(X, graph, random_state)   # other starts, and umap-learn's parallel epochs unseeded
+
+    def _umap_layout(self, X: np.ndarray, graph, random_state) -> np.ndarray:
+        """umap-learn's own layout step, ``simplicial_set_embedding``."""
+        from umap.distances import named_distances
+        from umap.umap_ import simplicial_set_embedding
+
+        from socialnlp.cluster.sgd import ab_params
+
+        a, b = ab_params(1.0, self.min_dist)
         embedding, _ = simplicial_set_embedding(
             X, graph, self.n_components, 1.0, a, b, 1.0, self.negative_sample_rate, self.n_epochs, self.init,
             random_state, named_distances["euclidean"], {}, False, {}, False, parallel=self.random_state is None)
