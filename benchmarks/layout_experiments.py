@@ -30,6 +30,7 @@ import pandas as pd
 from detect import _over_seeds, aligned_stream, embed, events_found, trecis_posts
 from socialnlp.cluster import IncidentDetector, warm_up
 from socialnlp.cluster.quality import cluster_quality
+from layout import UmapLearnLayout
 from socialnlp.cluster.stages import UMAPReducer, _unit_rows, exact_knn, one_blas_thread
 
 warnings.filterwarnings("ignore")
@@ -110,8 +111,8 @@ def epochs_kernel(kernel):
         umap_.optimize_layout_euclidean = original
 
 
-class Float32Layout(UMAPReducer):
-    """The default layout with float32 epochs."""
+class Float32Layout(UmapLearnLayout):
+    """The default layout with float32 epochs (in place of umap-learn's, so through its layout step)."""
 
     def _umap_steps(self, X, k, knn):
         with epochs_kernel(float32_epochs):
@@ -173,7 +174,7 @@ def time_epochs(X: np.ndarray, sizes: list[int]) -> None:
         for _ in range(8):
             for name, kernel in (("umap-learn (float64)", None), ("float32 epochs", float32_epochs)):
                 with epochs_kernel(_timed(kernel, times[name])):
-                    UMAPReducer().fit_transform(X[:n])
+                    UmapLearnLayout().fit_transform(X[:n])
         base = np.median(times["umap-learn (float64)"])
         print(f"  {n:>5} rows: " + ", ".join(f"{name} {np.median(t) * 1000:.1f} ms ({base / np.median(t):.2f}x)"
                                             for name, t in times.items()))
