@@ -8,16 +8,24 @@ Each window is laid out by ``UMAPReducer`` twice, alternating: with umap-learn's
 step (``simplicial_set_embedding``, the baseline) and with socialnlp's
 (:mod:`socialnlp.cluster.sgd`), from the same exact neighbours and graph. Prints the
 milliseconds per layout (the whole reducer: neighbours, graph, start and epochs), the ratio,
-and in how many windows the two layouts are the same to the bit.
+and in how many windows the two layouts are the same to the bit. Then the exact neighbours
+of the same windows (``exact_knn``): the similarities as one product per block of rows (the
+baseline), or as one product ``X @ X.T`` on one thread (the layout helpers) and on two (the
+detector's own process): wall and CPU milliseconds per window, and whether the neighbours and
+distances are the same to the bit.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import warnings
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # as in the layout helpers: numba's idle threads sleep at once
+
 import numpy as np
 
+from socialnlp.cluster import stages
 from socialnlp.cluster.stages import UMAPReducer
 from stream import embed, timed_stream
 
@@ -59,7 +67,23 @@ def main() -> None:
     for name, s in seconds.items():
         print(f"  {name:38s} {s / n * 1000:6.1f} ms per layout   {base / s:.2f}x")
     print(f"  the same layout to the bit: {same} of {n}")
-
+    print("exact neighbours (k=15) of the same windows, per window:")
+    X = [stages._unit_rows(w) for w in windows]
+    runs = {"one product per block of rows (2 blocks)": (0, 1), "one product X @ X.T (syrk), 1 thread": (4096, 1),
+            "one product X @ X.T (syrk), 2 threads": (4096, 2)}
+    results = []
+    for name, (whole, threads) in runs.items():
+        stages.WHOLE_PRODUCT_ROWS, stages.KNN_THREADS = whole, threads
+        stages.exact_knn(X[0], 15)
+        wall, cpu = time.perf_counter(), time.process_time()
+        with stages.one_blas_thread():
+            results.append([stages.exact_knn(x, 15) for _ in range(args.repeats) for x in X])
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"  {name:42s} wall {wall / n * 1000:5.2f} ms   CPU {cpu / n * 1000:5.2f} ms")
+    stages.WHOLE_PRODUCT_ROWS, stages.KNN_THREADS = 4096, 2
+    same = [all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(results[0], r))
+            for r in results[1:]]
+    print("  the same neighbours and distances as the blocks' products:", same)
 
 if __name__ == "__main__":
     main()

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
+from socialnlp.cluster import stages
 from socialnlp.cluster.stages import (UMAPReducer, _unit_rows, cache_umap_compilation, exact_knn,
                                       one_blas_thread)
 
@@ -36,20 +37,36 @@ def test_exact_knn_matches_a_full_sort():
     np.testing.assert_allclose(dist[:, 1:], np.take_along_axis(D, idx[:, 1:], axis=1), atol=1e-3)
 
 
-@pytest.mark.parametrize("n, block", [(300, 1024), (700, 1024), (700, 64)])
-def test_exact_knn_breaks_ties_by_row_whatever_the_blocks_and_threads(n, block):
+@pytest.mark.parametrize("n, block, whole, threads", [(300, 1024, 4096, 2), (700, 1024, 4096, 2), (700, 64, 4096, 2),
+                                                     (700, 1024, 0, 2), (700, 64, 0, 1), (700, 1024, 4096, 1)])
+def test_exact_knn_breaks_ties_by_row_whatever_the_blocks_and_threads(n, block, whole, threads, monkeypatch):
+    # whole: the similarities as one product X @ X.T up to that many rows, else one per block
     # four entries of 0.5 per row: every similarity is a multiple of 0.25, exact in any summation
     # order, so most neighbours tie; the lower row wins, as a full stable sort has it
     rng = np.random.default_rng(1)
     X = np.zeros((n, 32), dtype=np.float32)
     for row in X:
         row[rng.choice(32, 4, replace=False)] = 0.5
+    monkeypatch.setattr(stages, "WHOLE_PRODUCT_ROWS", whole)
+    monkeypatch.setattr(stages, "KNN_THREADS", threads)
     idx, dist = exact_knn(X, 15, block=block)
     sims = X @ X.T
     np.fill_diagonal(sims, np.inf)
     expected = np.argsort(-sims, axis=1, kind="stable")[:, :15]
     np.testing.assert_array_equal(idx, expected)
     np.testing.assert_array_equal(dist[:, 1:], np.sqrt(2 - 2 * np.take_along_axis(sims, expected, axis=1))[:, 1:])
+
+
+def test_exact_knn_gives_the_same_neighbours_from_one_product_as_from_blocks(monkeypatch):
+    # numpy computes X @ X.T as a symmetric update (syrk), the blocks as general products (gemm);
+    # the layouts of the detector's default are measured with the blocks' neighbours
+    X = _topics(n=900, seed=4)
+    with one_blas_thread():
+        one = exact_knn(X, 15)
+        monkeypatch.setattr(stages, "WHOLE_PRODUCT_ROWS", 0)
+        blocks = exact_knn(X, 15)
+    np.testing.assert_array_equal(one[0], blocks[0])
+    np.testing.assert_array_equal(one[1], blocks[1])
 
 
 def test_umap_compiled_code_is_cached_on_disk():

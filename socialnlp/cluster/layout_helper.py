@@ -162,6 +162,9 @@ def _serve(conn) -> None:
     # threads, which sleep at once (benchmarks/stream.py cores). OpenMP reads this when it loads,
     # so before the first layout.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from socialnlp.cluster import stages
+
+    stages.KNN_THREADS = 1   # two helpers and the detector keep both cores busy: a second thread only adds work
     while True:
         try:
             message = conn.recv()
