@@ -76,3 +76,12 @@ def test_background_tokenizer_without_a_helper_process_tokenises_here():
     helper.submit(["Zug fällt aus"], ["de"])
     assert helper.broken and not helper._jobs
     assert helper.get("Zug fällt aus", "de") == tokenize("Zug fällt aus", "de")
+
+
+def test_english_stop_words_are_scikit_learns():
+    # a copy, so the tokenising helper process need not import scikit-learn at its start
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from socialnlp.text.tokenize import ENGLISH_STOP_WORDS as ours
+
+    assert ours == ENGLISH_STOP_WORDS
