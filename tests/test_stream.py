@@ -67,16 +67,15 @@ def test_the_helper_processes_change_nothing(demo, monkeypatch):
     _feed(alone, posts, V, 24)
     monkeypatch.setattr(detector, "HELPER_MIN_REPORTS", 0)   # the demo is below the size they start at
     helped = IncidentDetector(classifier=None, n_jobs=2, **BOUNDED)
-    _feed(helped, posts, V, 24)   # with a horizon: the tokeniser forgets; reports are renumbered during a layout
-    assert alone._helper is None and helped._helper is not None
+    _feed(helped, posts, V, 24)   # with a horizon: reports are renumbered during a layout
+    assert alone._layouts is None and helped._layouts is not None
     alone.flush()
     helped.flush()
     _same_incidents(alone, helped)
-    assert helped._handed == len(helped.reports_)
     assert helped._layouts.n_done == len(helped.windows_)   # every window was laid out by the helper
     assert not helped._layouts.broken
     copy = pickle.loads(pickle.dumps(helped))      # the helper processes stay behind
-    assert copy._helper is None and copy._layouts is None
+    assert copy._layouts is None
     _same_incidents(copy, helped)
     with pytest.raises(ValueError, match="n_jobs must be a whole number"):
         IncidentDetector(n_jobs="two").partial_fit(posts.iloc[:10], V[:10])

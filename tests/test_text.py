@@ -1,5 +1,3 @@
-import pytest
-
 from socialnlp.text import dedup_key, detect_languages, is_retweet, normalize_text, tokenize
 
 
@@ -36,46 +34,6 @@ def test_chinese_posts_keep_latin_words_whole_as_german_and_english_do():
 def test_mentions_after_chinese_text_are_dropped_but_emails_stay():
     assert normalize_text("给@维络客服 看看，断网了") == "给 看看,断网了"
     assert normalize_text("write to help@velonet.example") == "write to help@velonet.example"
-
-
-def test_background_tokenizer_gives_the_same_tokens_and_keeps_none_it_was_not_asked_for():
-    from socialnlp.text.tokenize import BackgroundTokenizer
-
-    texts = ["宽带断了一上午，客服电话也打不通", "Zug fällt aus, Stellwerksstörung in Köln",
-             "app keeps crashing since the update", "Strom weg in ganz Ehrenfeld"]
-    langs = ["zh", "de", "en", "de"]
-    helper = BackgroundTokenizer(chunk_size=2).start()
-    helper.submit(texts * 2, langs * 2)             # copies are tokenised once
-    assert len(helper._jobs) == 2
-    early = helper.get(texts[0], "zh")              # the helper may not have it yet: then it is done here
-    for _, job in list(helper._jobs):
-        job.result(timeout=120)
-    later = [helper.get(t, lang) for t, lang in zip(texts[1:3], langs[1:3])]
-    assert helper.n_helped >= 2
-    assert [early] + later == [tokenize(t, lang) for t, lang in zip(texts[:3], langs[:3])]
-    helper.forget([texts[3]], [langs[3]])           # never asked for: dropped
-    assert not helper._ready and not helper._done_here and not helper._queued
-    assert helper.get(texts[3], "de") == tokenize(texts[3], "de")
-    helper.close()
-
-
-def test_background_tokenizer_without_a_helper_process_tokenises_here():
-    from socialnlp.text.tokenize import BackgroundTokenizer
-
-    class NoProcesses:             # e.g. a sandbox that forbids starting processes
-        def submit(self, *args):
-            raise OSError("not allowed to start a process")
-
-        def shutdown(self, wait=False):
-            pass
-
-    helper = BackgroundTokenizer()
-    helper._pool = NoProcesses()
-    with pytest.warns(RuntimeWarning, match="worked out in this process"):
-        helper.start()
-    helper.submit(["Zug fällt aus"], ["de"])
-    assert helper.broken and not helper._jobs
-    assert helper.get("Zug fällt aus", "de") == tokenize("Zug fällt aus", "de")
 
 
 def test_english_stop_words_are_scikit_learns():

@@ -62,7 +62,6 @@ from socialnlp.cluster.summary import (KEYWORD_LANGS, keywords_by_language, lang
 from socialnlp.io.contract import validate_posts
 from socialnlp.signals.alerts import BurstRule
 from socialnlp.text import dedup_key, tokenize
-from socialnlp.text.tokenize import BackgroundTokenizer
 
 NONE = -1
 
@@ -138,9 +137,8 @@ class IncidentDetector(BaseEstimator):
         process may use), helper processes work beside this one: two lay out and cluster
         windows, two at once (each on one thread, to be reproducible), while this process links
         and alerts and groups the next slot's posts into reports (one such pair per thread,
-        shared by its detectors: :mod:`socialnlp.cluster.layout_helper`); another tokenises the
-        reports' text for keywords. The results are the same as with 1 (everything in this
-        process). The helpers start with a batch of 5,000 posts or once the stream holds 5,000
+        shared by its detectors: :mod:`socialnlp.cluster.layout_helper`). The results are the
+        same as with 1 (everything in this process). The helpers start with a batch of 5,000 posts or once the stream holds 5,000
         reports (below that they cost more than they save).
 
     >>> det = IncidentDetector(classifier=None).fit(posts)          # doctest: +SKIP
@@ -198,8 +196,8 @@ class IncidentDetector(BaseEstimator):
         if not hasattr(self, "reports_"):
             self._reset()
         big = isinstance(posts, pd.DataFrame) and len(posts) >= HELPER_MIN_REPORTS
-        if self._helper is None and big:
-            self._start_helper()   # the helper starts while a big batch is embedded
+        if self._layouts is None and big:
+            self._start_helper()   # the helpers start while a big batch is embedded
         batch, vectors = self._ingest(posts, embeddings)
         if len(batch):
             self._close_complete_slots()
@@ -209,14 +207,13 @@ class IncidentDetector(BaseEstimator):
 
     def __getstate__(self):
         state = dict(super().__getstate__())
-        state.pop("_helper", None)   # processes: pickles carry the tokens done, not the helpers
-        state.pop("_layouts", None)
+        state.pop("_layouts", None)   # processes: pickles carry the tokens done, not the helpers
         return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
         if "_tokens" in state:
-            self._helper = self._layouts = None
+            self._layouts = None
 
     def finish(self) -> "IncidentDetector":
         """End of a long stream (needs ``horizon``): close every slot, then write out everything
@@ -346,9 +343,7 @@ class IncidentDetector(BaseEstimator):
         self._seen_ids: set[str] = set()
         self._pending_rows: dict[int, np.ndarray] = {}   # issue rows of open slots -> vector
         self._tokens: list[list[str] | None] = []
-        self._helper: BackgroundTokenizer | None = None
         self._layouts: LayoutHelper | None = None
-        self._handed = 0   # reports before this one were handed to the helper
         self._last_assigned = np.zeros(0, dtype=np.int64)   # report ids the last link assigned
         self._alerts: list[dict] = []
         self._windows: list[dict] = []
@@ -527,26 +522,13 @@ class IncidentDetector(BaseEstimator):
         self._row_report.values[rows] = reports
         self._row_copy.values[rows] = copies
         self._tokens.extend([None] * (len(self.reports_) - len(self._tokens)))
-        self._hand_to_helper()
+        if self._layouts is None and len(self.reports_) >= HELPER_MIN_REPORTS:
+            self._start_helper()
         return reports, copies
 
     def _start_helper(self) -> None:
         if _cpus(self.n_jobs) >= 2:
-            self._helper = BackgroundTokenizer().start()
-            self._handed = 0
             self._layouts = LayoutHelper().start()
-
-    def _hand_to_helper(self) -> None:
-        """Queue the text of reports not tokenised yet for the helper process (see ``n_jobs``)."""
-        store = self.reports_
-        if self._helper is None and len(store) >= HELPER_MIN_REPORTS:
-            self._start_helper()
-        if self._helper is None:
-            return
-        todo = [r for r in range(self._handed, len(store)) if self._tokens[r] is None]
-        self._handed = len(store)
-        if todo:
-            self._helper.submit(*self._texts_and_langs(todo))
 
     def _texts_and_langs(self, reports: list[int]) -> tuple[list[str], list[str]]:
         """The text (of its first post) and language of each report, as keyword tokens need them."""
@@ -859,9 +841,8 @@ class IncidentDetector(BaseEstimator):
     def _report_tokens(self, reports: np.ndarray) -> list[list[str]]:
         todo = [int(r) for r in reports if self._tokens[r] is None]
         if todo:
-            get = tokenize if self._helper is None else self._helper.get
             for r, text, lang in zip(todo, *self._texts_and_langs(todo)):
-                self._tokens[r] = get(text, lang)
+                self._tokens[r] = tokenize(text, lang)
         return [self._tokens[r] for r in reports]
 
     # ------------------------------------------------------------------ output tables
@@ -1004,10 +985,6 @@ class IncidentDetector(BaseEstimator):
         for array in (self._row_time, self._row_report, self._row_copy, self._row_late, self._row_issue):
             array.keep(keep_row)
         if len(drop_report):
-            if self._helper is not None:   # the helper's tokens of reports that go, unasked for
-                gone = [int(r) for r in np.flatnonzero(drop_report) if self._tokens[r] is None]
-                self._helper.forget(*self._texts_and_langs(gone))
-                self._handed = int(len(self.reports_) - drop_report.sum())
             new_pos = self.reports_.keep(~drop_report, new_row)
             report = self._row_report.values
             report[report >= 0] = new_pos[report[report >= 0]]
