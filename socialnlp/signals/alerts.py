@@ -33,8 +33,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy.special import pdtrc
-from scipy.stats import poisson
+from scipy.special import pdtrc, pdtrik
 
 SEVERITY_NAMES = {1: "watch", 2: "incident", 3: "crisis team"}
 
@@ -194,8 +193,11 @@ def _event_columns(events) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _burst_size(alpha: float, expected: float) -> int:
     """:meth:`BurstRule.burst_size`, remembered: a detector asks it for every incident of every
     window, mostly with the same few expected levels (``pdtrc(k, mu)`` is ``poisson.sf(k, mu)``
-    for whole ``k >= 0``, without its per-call argument checks)."""
-    n = int(poisson.isf(alpha, expected)) + 1
+    for whole ``k >= 0``, without its per-call argument checks). The search starts at the
+    quantile from ``pdtrik`` (2 us, against 54 us for ``poisson.isf``); the loops settle on the
+    smallest such ``n`` from any start, so the start only saves steps."""
+    start = pdtrik(1.0 - alpha, expected)
+    n = int(start) + 1 if np.isfinite(start) else 1
     while n > 1 and pdtrc(n - 2, expected) <= alpha:   # isf rounds; settle the edge exactly
         n -= 1
     while pdtrc(n - 1, expected) > alpha:
