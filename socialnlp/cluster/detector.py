@@ -62,6 +62,8 @@ from socialnlp.cluster.summary import (KEYWORD_LANGS, keywords_by_language, lang
 from socialnlp.io.contract import validate_posts
 from socialnlp.signals.alerts import BurstRule
 from socialnlp.text import dedup_key, tokenize
+from socialnlp.text.normalize import dedup_key_folded
+from socialnlp.text.tokenize import fold_text, tokenize_folded
 
 NONE = -1
 
@@ -515,13 +517,15 @@ class IncidentDetector(BaseEstimator):
     def _add_reports(self, rows: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         table = self._table()
         part = table.iloc[rows]   # rows first: converting a whole Arrow string column costs ~0.1 s per slot
+        texts, langs = [str(t) for t in part["text"].tolist()], part["lang"].tolist()
         reports, copies = self.reports_.add(
             rows, self._row_time.values[rows], [self._row_id[r] for r in rows],
-            [_dedup_key(str(t)) for t in part["text"].tolist()], vectors, part["author"].tolist(),
-            part["lang"].tolist())
+            [dedup_key_folded(_folded(t)) for t in texts], vectors, part["author"].tolist(), langs)
         self._row_report.values[rows] = reports
         self._row_copy.values[rows] = copies
         self._tokens.extend([None] * (len(self.reports_) - len(self._tokens)))
+        for i in np.flatnonzero(~copies):   # a new report's keyword tokens, from the text folded for its key
+            self._tokens[reports[i]] = tokenize_folded(_folded(texts[i]), langs[i])
         if self._layouts is None and len(self.reports_) >= HELPER_MIN_REPORTS:
             self._start_helper()
         return reports, copies
@@ -1026,7 +1030,7 @@ class IncidentDetector(BaseEstimator):
 
 # ---------------------------------------------------------------------- helpers
 # copies of a post come again and again (retweets, reposts): their key is worked out once
-_dedup_key = lru_cache(maxsize=1 << 16)(dedup_key)
+_folded = lru_cache(maxsize=1 << 16)(fold_text)   # a post's text as dedup keys and keyword tokens start from it
 
 
 def _check_finite(vectors: np.ndarray, table: pd.DataFrame, source: str) -> None:

@@ -63,6 +63,13 @@ def is_retweet(text: str) -> bool:
 
 def dedup_key(text: str) -> str:
     """A key under which copies of one report collide: retweets, case, links, handles, punctuation."""
-    s = normalize_text(text, drop_emoji=True, mentions="drop").lower()
-    s = s.replace(URL_TOKEN.lower(), "")
-    return re.sub(r"[\W_]+", "", s)
+    return dedup_key_folded(normalize_text(text, drop_emoji=True, mentions="drop").lower())
+
+
+def dedup_key_folded(s: str) -> str:
+    """:func:`dedup_key` of a text already normalised (no emoji, no handles) and lower-cased
+    (``socialnlp.text.tokenize.fold_text``)."""
+    return _NON_WORD.sub("", s.replace(URL_TOKEN.lower(), ""))
+
+
+_NON_WORD = re.compile(r"[\W_]+")

@@ -81,7 +81,17 @@ def tokenize(text: str, lang: str) -> list[str]:
     >>> tokenize("宽带断了一上午，客服电话也打不通", "zh")
     ['宽带', '断', '一上午', '客服', '电话', '打', '不通']
     """
-    s = normalize_text(text, drop_emoji=True, mentions="drop").lower()
+    return tokenize_folded(fold_text(text), lang)
+
+
+def fold_text(text: str) -> str:
+    """The form of a post that keyword tokens and dedup keys start from: normalised without
+    emoji and handles, lower case (:func:`tokenize_folded`, ``dedup_key_folded``)."""
+    return normalize_text(text, drop_emoji=True, mentions="drop").lower()
+
+
+def tokenize_folded(s: str, lang: str) -> list[str]:
+    """:func:`tokenize` of a text already folded by :func:`fold_text`."""
     if lang == "zh" or HAN.search(s):
         stop = _STOP_WITH_ZH.get(lang, _STOP_WITH_ZH["en"])
         words = [w.strip() for w in _jieba()(s)]
