@@ -4,6 +4,7 @@
                                        [--bertopic-max 100000] [--variants-max 30000]
     python benchmarks/stream.py e2e [--n 100000] [--per-hour 4000] [--warm-runs 3]
     python benchmarks/stream.py stages [--n 100000] [--per-hour 4000]
+    python benchmarks/stream.py cpu [--n 100000] [--per-hour 600]
     python benchmarks/stream.py cores [--windows 40] [--per-hour 600]
 
 growth: ``n`` real issue posts (``_data.real_posts``: English, German and Chinese sets,
@@ -33,6 +34,10 @@ process; then ``socialnlp detect`` runs in this process with a timer around each
 indented ones are part of the one above. The layout helper processes are off here, so that
 the timers see every layout: this is the work one window at a time (in ``e2e`` two helpers
 lay out two windows at once while this process links and alerts).
+
+cpu: where the CPU of one growth-stream fit goes (``--n`` posts, the default detector with its
+helpers): CPU seconds of this process and of each helper process, read with psutil around
+``fit`` (the helpers' start is not counted), per window, and how many cores were busy.
 
 cores: what a second process is worth on this machine, which bounds what the layout helper
 can gain. The same work (``--windows`` window layouts and clusterings of the growth stream,
@@ -271,6 +276,43 @@ def cmd_cores(args) -> None:
         print(f"{label:<44} {walls[1]:9.2f}s {walls[2]:9.2f}s {2 * walls[1] / walls[2]:23.2f}x", flush=True)
 
 
+def cmd_cpu(args) -> None:
+    """CPU seconds of each process of one detector fit (the growth stream), read with psutil."""
+    import psutil
+
+    from socialnlp.cluster import IncidentDetector, warm_up
+    from socialnlp.cluster.layout_helper import LayoutHelper
+
+    LayoutHelper().start()
+    warm_up("umap", "hdbscan")
+    posts = timed_stream(args.n, args.per_hour)
+    V = embed(posts["text"].tolist())
+    time.sleep(5)   # the helpers' own start (imports, compiled code) is not counted
+    me = psutil.Process()
+
+    def cpu() -> dict:
+        out = {"this process (reports, link, alerts)": sum(me.cpu_times()[:2])}
+        for i, child in enumerate(sorted(me.children(recursive=True), key=lambda c: c.pid)):
+            t = child.cpu_times()
+            out[f"helper process {i + 1} (layouts, clustering)"] = t.user + t.system
+        return out
+
+    before, t = cpu(), time.perf_counter()
+    det = IncidentDetector(classifier=None).fit(posts, V)
+    wall, after = time.perf_counter() - t, cpu()
+    n_windows = len(det.windows_)
+    print(f"{args.n:,} posts, {n_windows} windows, {wall:.1f} s wall; {len(det.clusters_)} incidents, "
+          f"{len(det.alerts_)} alerts")
+    total = 0.0
+    for name, seconds in after.items():
+        used = seconds - before.get(name, 0.0)
+        total += used
+        if used > 0.01:
+            print(f"  {name:42s} {used:6.1f} CPU s  {used / n_windows * 1000:5.1f} ms per window")
+    print(f"  {'all':42s} {total:6.1f} CPU s  {total / n_windows * 1000:5.1f} ms per window, "
+          f"{total / wall:.2f} of {psutil.cpu_count()} cores busy")
+
+
 def _timed(function, slot: list):
     def timed(*a, **k):
         t = time.perf_counter()
@@ -297,13 +339,16 @@ def main() -> None:
     st = sub.add_parser("stages")
     st.add_argument("--n", type=int, default=100_000)
     st.add_argument("--per-hour", type=int, default=4000)
+    cp = sub.add_parser("cpu")
+    cp.add_argument("--n", type=int, default=100_000)
+    cp.add_argument("--per-hour", type=int, default=600)
     c = sub.add_parser("cores")
     c.add_argument("--windows", type=int, default=40, help="window layouts per process (at least 1)")
     c.add_argument("--per-hour", type=int, default=600)
     args = ap.parse_args()
     if args.cmd == "cores" and args.windows < 1:
         ap.error("cores: --windows must be at least 1")
-    {"growth": cmd_growth, "e2e": cmd_e2e, "stages": cmd_stages, "cores": cmd_cores}[args.cmd](args)
+    {"growth": cmd_growth, "e2e": cmd_e2e, "stages": cmd_stages, "cpu": cmd_cpu, "cores": cmd_cores}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def test_mentions_after_chinese_text_are_dropped_but_emails_stay():
 
 
 def test_english_stop_words_are_scikit_learns():
-    # a copy, so the tokenising helper process need not import scikit-learn at its start
+    # a copy, so tokenising needs no import of scikit-learn (a second of CPU in a fresh process)
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     from socialnlp.text.tokenize import ENGLISH_STOP_WORDS as ours

@@ -9,8 +9,8 @@ clusters it. Labels are a function of the window's vectors and the parameters al
 (:func:`~socialnlp.cluster.detector.window_clusters`), so they are the same whichever
 process computed them (tested).
 
-Each helper is a fresh interpreter (loky's process start, like the embedding workers and the
-tokenising helper): nothing is forked from a process that holds BLAS or numba threads. One
+Each helper is a fresh interpreter (loky's process start, like the embedding workers):
+nothing is forked from a process that holds BLAS or numba threads. One
 set of helper processes serves every detector of a thread, so their start (imports and UMAP's
 compiled code) is paid once per process, not once per detector. Each talks over one pipe, written and
 read by the caller's own thread: with an executor, whose feeder threads wait for the
@@ -143,7 +143,7 @@ def _processes(n: int) -> list[_HelperProcess]:
 
 
 def _warm_up() -> None:
-    """Load UMAP's and hdbscan's compiled code with a small layout (not the tokeniser's jieba)."""
+    """Load UMAP's and hdbscan's compiled code with a small layout."""
     import numpy as np
 
     from socialnlp.cluster.stages import cluster_labels, make_clusterer, make_reducer

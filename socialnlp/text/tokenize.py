@@ -18,7 +18,7 @@ from functools import lru_cache
 from socialnlp.text.normalize import normalize_text
 
 # scikit-learn's ENGLISH_STOP_WORDS (BSD-3-Clause; tests/test_text.py checks the copy): importing
-# scikit-learn for them cost the tokenising helper process about a second of CPU at its start
+# scikit-learn for them alone cost about a second of CPU in a process that only tokenises
 ENGLISH_STOP_WORDS = frozenset("""
 a about above across after afterwards again against all almost alone along already also although
 always am among amongst amoungst amount an and another any anyhow anyone anything anyway anywhere
