@@ -38,6 +38,7 @@ warnings.filterwarnings("ignore")
 
 def _compile_float32_epochs():
     import numba
+    from umap.utils import tau_rand_int
 
     @numba.njit(fastmath=True, nogil=True, cache=True)
     def epochs(emb, head, tail, eps, a, b, rng, gamma, neg_rate, n_epochs, alpha0):
@@ -64,11 +65,7 @@ def _compile_float32_epochs():
                 next_sample[i] += eps[i]
                 n_neg = int((n - next_negative[i]) / per_negative[i])
                 for _ in range(n_neg):
-                    s = rng[j]   # umap-learn's tau_rand_int
-                    s[0] = (((s[0] & 4294967294) << 12) & 0xFFFFFFFF) ^ ((((s[0] << 13) & 0xFFFFFFFF) ^ s[0]) >> 19)
-                    s[1] = (((s[1] & 4294967288) << 4) & 0xFFFFFFFF) ^ ((((s[1] << 2) & 0xFFFFFFFF) ^ s[1]) >> 25)
-                    s[2] = (((s[2] & 4294967280) << 17) & 0xFFFFFFFF) ^ ((((s[2] << 3) & 0xFFFFFFFF) ^ s[2]) >> 11)
-                    k = np.int32(s[0] ^ s[1] ^ s[2]) % n_vertices
+                    k = tau_rand_int(rng[j]) % n_vertices
                     d2 = np.float32(0.0)
                     for d in range(dim):
                         d2 += (emb[j, d] - emb[k, d]) ** 2

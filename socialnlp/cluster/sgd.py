@@ -66,6 +66,7 @@ def embed_graph(X: np.ndarray, graph, n_components: int, min_dist: float, n_epoc
 @lru_cache(maxsize=1)
 def _kernel():
     import numba
+    from umap.utils import tau_rand_int
 
     @numba.njit(fastmath=True, nogil=True, cache=True)
     def epochs(layout, head, tail, epochs_per_sample, a, b, rng, negative_sample_rate, n_epochs):
@@ -99,11 +100,7 @@ def _kernel():
                 n_negative = int((n - next_negative[i]) / epochs_per_negative_sample[i])
                 s = rng[j]
                 for _ in range(n_negative):
-                    # umap-learn's tau_rand_int
-                    s[0] = (((s[0] & 4294967294) << 12) & 0xFFFFFFFF) ^ ((((s[0] << 13) & 0xFFFFFFFF) ^ s[0]) >> 19)
-                    s[1] = (((s[1] & 4294967288) << 4) & 0xFFFFFFFF) ^ ((((s[1] << 2) & 0xFFFFFFFF) ^ s[1]) >> 25)
-                    s[2] = (((s[2] & 4294967280) << 17) & 0xFFFFFFFF) ^ ((((s[2] << 3) & 0xFFFFFFFF) ^ s[2]) >> 11)
-                    k = np.int32(s[0] ^ s[1] ^ s[2]) % n_vertices
+                    k = tau_rand_int(s) % n_vertices   # umap-learn's own random numbers
                     d2 = np.float32(0.0)
                     for d in range(dim):
                         diff = layout[j, d] - layout[k, d]
