@@ -140,8 +140,8 @@ class IncidentDetector(BaseEstimator):
         windows, two at once (each on one thread, to be reproducible), while this process links
         and alerts and groups the next slot's posts into reports (one such pair per thread,
         shared by its detectors: :mod:`socialnlp.cluster.layout_helper`). The results are the
-        same as with 1 (everything in this process). The helpers start with a batch of 5,000 posts or once the stream holds 5,000
-        reports (below that they cost more than they save).
+        same as with 1 (everything in this process). The helpers start with a batch of 5,000
+        posts or once the stream holds 5,000 reports (below that they cost more than they save).
 
     >>> det = IncidentDetector(classifier=None).fit(posts)          # doctest: +SKIP
     >>> det.clusters_[["incident_id", "first_seen", "n_authors", "keywords_de"]]   # doctest: +SKIP
@@ -612,7 +612,7 @@ class IncidentDetector(BaseEstimator):
         if len(rows):
             vectors = np.stack([self._pending_rows.pop(int(r)) for r in rows])
             queue = getattr(self, "_slot_queue", None)   # (a detector pickled before it had one)
-            if queue is not None and len(rows) and queue[0][queue[2]] == rows[0]:   # the rows _next_slot gave
+            if queue is not None and queue[0][queue[2]] == rows[0]:   # the rows _next_slot gave
                 self._slot_queue = (queue[0], queue[1], queue[2] + len(rows))
             order = self._sorted_rows(rows)
             self._add_reports(rows[order], vectors[order])

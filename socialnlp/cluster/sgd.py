@@ -9,8 +9,9 @@ update order, in float64 maths on a float32 layout.
 
 The division differs from a second ``pow`` in the last bit of a float64 at most, and each
 step is rounded to float32 when it is added to the layout, so the layout is umap-learn's to
-the bit (tests/test_stages.py compares it with ``umap.UMAP`` on real windows); a flip in
-that rounding is possible in principle and would give an equally good, different layout.
+the bit (tests/test_stages.py compares it with ``umap.UMAP`` for three starts, seeds and
+sizes; ``benchmarks/layout.py`` on real windows); a flip in that rounding is possible in
+principle and would give an equally good, different layout.
 """
 from __future__ import annotations
 
@@ -36,10 +37,10 @@ def embed_graph(X: np.ndarray, graph, n_components: int, min_dist: float, n_epoc
     from umap.spectral import spectral_layout
     from umap.umap_ import INT32_MAX, INT32_MIN, make_epochs_per_sample, noisy_scale_coords
 
-    graph = graph.tocoo()
-    graph.sum_duplicates()
     if n_epochs <= 10:
         raise ValueError("embed_graph needs n_epochs > 10 (umap-learn prunes fewer epochs by another rule)")
+    graph = graph.tocoo()
+    graph.sum_duplicates()
     graph.data[graph.data < graph.data.max() / float(n_epochs)] = 0.0
     graph.eliminate_zeros()
     if init == "random":
