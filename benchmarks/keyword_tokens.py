@@ -18,7 +18,7 @@ import time
 
 from _data import real_posts
 from socialnlp.text import tokenize
-from socialnlp.text.normalize import normalize_text
+from socialnlp.text.normalize import fold_text
 from socialnlp.text.tokenize import _STOP_WITH_ZH, _keep
 
 
@@ -44,7 +44,7 @@ def main() -> None:
     import rjieba
 
     posts = real_posts(args.n)
-    zh = list(dict.fromkeys(normalize_text(t, drop_emoji=True, mentions="drop").lower()
+    zh = list(dict.fromkeys(fold_text(t)
                             for t, lang in zip(posts["text"], posts["lang"]) if lang == "zh"))
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()

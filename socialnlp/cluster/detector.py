@@ -62,8 +62,8 @@ from socialnlp.cluster.summary import (KEYWORD_LANGS, keywords_by_language, lang
 from socialnlp.io.contract import validate_posts
 from socialnlp.signals.alerts import BurstRule
 from socialnlp.text import dedup_key, tokenize
-from socialnlp.text.normalize import dedup_key_folded
-from socialnlp.text.tokenize import fold_text, tokenize_folded
+from socialnlp.text.normalize import dedup_key_folded, fold_text
+from socialnlp.text.tokenize import tokenize_folded
 
 NONE = -1
 

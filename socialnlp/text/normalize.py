@@ -61,14 +61,19 @@ def is_retweet(text: str) -> bool:
     return bool(RT_PREFIX.match(text))
 
 
+def fold_text(text: str) -> str:
+    """The form of a post that dedup keys and keyword tokens start from: normalised without
+    emoji and handles, lower case (:func:`dedup_key_folded`, ``tokenize_folded``)."""
+    return normalize_text(text, drop_emoji=True, mentions="drop").lower()
+
+
 def dedup_key(text: str) -> str:
     """A key under which copies of one report collide: retweets, case, links, handles, punctuation."""
-    return dedup_key_folded(normalize_text(text, drop_emoji=True, mentions="drop").lower())
+    return dedup_key_folded(fold_text(text))
 
 
 def dedup_key_folded(s: str) -> str:
-    """:func:`dedup_key` of a text already normalised (no emoji, no handles) and lower-cased
-    (``socialnlp.text.tokenize.fold_text``)."""
+    """:func:`dedup_key` of a text already folded by :func:`fold_text`."""
     return _NON_WORD.sub("", s.replace(URL_TOKEN.lower(), ""))
 
 

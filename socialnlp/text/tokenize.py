@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from socialnlp.text.normalize import normalize_text
+from socialnlp.text.normalize import fold_text
 
 # scikit-learn's ENGLISH_STOP_WORDS (BSD-3-Clause; tests/test_text.py checks the copy): importing
 # scikit-learn for them alone cost about a second of CPU in a process that only tokenises
@@ -82,12 +82,6 @@ def tokenize(text: str, lang: str) -> list[str]:
     ['宽带', '断', '一上午', '客服', '电话', '打', '不通']
     """
     return tokenize_folded(fold_text(text), lang)
-
-
-def fold_text(text: str) -> str:
-    """The form of a post that keyword tokens and dedup keys start from: normalised without
-    emoji and handles, lower case (:func:`tokenize_folded`, ``dedup_key_folded``)."""
-    return normalize_text(text, drop_emoji=True, mentions="drop").lower()
 
 
 def tokenize_folded(s: str, lang: str) -> list[str]:
