@@ -58,6 +58,44 @@ def test_steady_chatter_at_its_usual_level_does_not_alert():
     assert rule.evaluate(1, ev, now=T0.value + 60 * MIN) == []
 
 
+def _recounted(rule, incident, ev, now):
+    """What ``evaluate`` must return, by recounting each post's window from scratch (no sliding
+    counts, no shortcut for incidents too small to fire)."""
+    state = rule._state(incident)
+    window = rule._ns(rule.window)
+    expected = max(rule.background, state["baseline"]) * window / rule._ns(rule.step)
+    times, authors = ev["time"].to_numpy(), ev["author"].to_numpy()
+    out, severity, last = [], state["severity"], state["last_alert_ns"]
+    for i in np.lexsort((ev["post_id"].to_numpy(), times)):
+        t = times[i]
+        n = len(set(authors[(times > t - window) & (times <= t)]))
+        sev = rule.level(n, expected)
+        if now - window < t < now and (last is None or t > last) and sev > severity:
+            out.append((int(t), ev["post_id"].iloc[i], n, sev))
+            severity, last = sev, t
+    return out
+
+
+def test_alerts_are_those_of_recounting_every_window():
+    # random incidents over many windows, small and large, each checked against a recount
+    rng = np.random.default_rng(0)
+    rule = BurstRule(min_authors=3, levels=(8, 15), background=0.2).reset()
+    n_fired = 0
+    for incident in range(40):
+        size = int(rng.choice([2, 5, 20, 60]))
+        minutes = np.sort(rng.uniform(0, 300, size))
+        ev = events(minutes, [f"a{x}" for x in rng.integers(0, max(2, size // 2), size)])
+        for end in range(60, 301, 10):
+            now = T0.value + end * MIN
+            part = ev[(ev["time"] > now - 120 * MIN) & (ev["time"] < now)].reset_index(drop=True)
+            want = _recounted(rule, incident, part, now)
+            got = [(a["alert_time"], a["post_id"], a["n_authors"], a["severity"])
+                   for a in rule.evaluate(incident, part, now)]
+            assert got == want, (incident, end)
+            n_fired += len(got)
+    assert n_fired > 20
+
+
 def test_merge_keeps_the_higher_severity():
     rule = BurstRule(min_authors=3, levels=(10, 30), background=0.1).reset()
     rule.evaluate(2, events(range(12), [f"a{i}" for i in range(12)]), now=T0.value + 15 * MIN)

@@ -106,6 +106,22 @@ def test_umap_steps_give_umap_learns_own_layout(init, seed, n):
     np.testing.assert_array_equal(ours, theirs)
 
 
+def test_layout_modulo_is_pythons_for_every_size_of_random_number():
+    # the epochs pick negative samples by x % n without an integer division: the seeded states
+    # (float bits plus an int32) give numbers up to 2**62, and negative ones
+    import numba
+
+    from socialnlp.cluster.sgd import _modulo
+
+    modulo = _modulo()
+    both = numba.njit(lambda xs, n: np.array([modulo(x, n, 1.0 / n) for x in xs]))
+    rng = np.random.default_rng(0)
+    xs = np.concatenate([rng.integers(-2**62, 2**62, 20_000), rng.integers(-2**31, 2**31, 20_000),
+                         np.array([0, 1, -1, 2**62 - 1, -2**62, 4_622_945_017_495_814_144])])
+    for n in (1, 2, 3, 40, 779, 780, 8192, 100_003):
+        np.testing.assert_array_equal(both(xs, n), [int(x) % n for x in xs])
+
+
 def test_umap_reducer_refuses_nan_rows():
     X = _topics(n=100)
     X[7, 0] = np.nan

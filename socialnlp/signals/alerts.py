@@ -135,6 +135,10 @@ class BurstRule:
         expected = max(self.background, state["baseline"]) * window / step
         need = max(self.min_authors, self.burst_size(expected))
         alerts = []
+        most = len(set(authors))   # no window of the events holds more authors than all of them
+        if most < need or 1 + sum(most >= lv for lv in self.levels) <= state["severity"]:
+            self._update_baseline(state, times, authors, now, step)   # nothing can fire: no need to slide
+            return alerts
         last = state["last_alert_ns"]
         held: Counter = Counter()
         lo = 0
