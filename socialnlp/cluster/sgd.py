@@ -3,7 +3,8 @@
 umap-learn's epochs are a third of the detector's CPU (benchmarks/RESULTS.md), and half of
 their time is ``pow``: two calls per edge sample (``d**b`` and ``d**(b-1)``) and one per
 negative sample. Here the edge sample calls ``pow`` once and divides (``d**(b-1) = d**b / d``),
-and all epochs run in one compiled call. Everything else is umap-learn's, step for step: its
+a negative sample's vertex comes from an exact modulo without an integer division, and all
+epochs run in one compiled call. Everything else is umap-learn's, step for step: its
 graph pruning, spectral start with the same noise, epochs per sample, random numbers and
 update order, in float64 maths on a float32 layout.
 
