@@ -369,6 +369,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.cmd == "cores" and args.windows < 1:
         ap.error("cores: --windows must be at least 1")
+    if args.cmd == "growth" and args.repeats < 1:
+        ap.error("growth: --repeats must be at least 1")
     {"growth": cmd_growth, "e2e": cmd_e2e, "stages": cmd_stages, "cpu": cmd_cpu, "cores": cmd_cores}[args.cmd](args)
 
 
