@@ -202,7 +202,7 @@ def _burst_size(alpha: float, expected: float) -> int:
     smallest such ``n`` from any start, so the start only saves steps."""
     start = pdtrik(1.0 - alpha, expected)
     n = int(start) + 1 if np.isfinite(start) else 1
-    while n > 1 and pdtrc(n - 2, expected) <= alpha:   # isf rounds; settle the edge exactly
+    while n > 1 and pdtrc(n - 2, expected) <= alpha:   # the quantile rounds; settle the edge exactly
         n -= 1
     while pdtrc(n - 1, expected) > alpha:
         n += 1
